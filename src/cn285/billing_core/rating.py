@@ -127,7 +127,7 @@ def rate_recurring(ctx: LineContext, until: date) -> list[Charge]:
 
 
 def _key(line: Line, period: ServicePeriod) -> tuple[date, date, int]:
-    return (period.start, period.end, period.full_days if line.prorate else 1)
+    return (period.start, period.full_end, period.full_days if line.prorate else 1)
 
 
 def _desired(ctx: LineContext, terms: LineTerms, period: ServicePeriod) -> list[Segment]:
@@ -176,6 +176,7 @@ def _charge_differences(
     more (after a termination, say) are credited too.
     """
     groups: dict[tuple[date, date, int], list[Segment]] = {}
+    ends = {_key(ctx.line, p): p.end for p in targets}
     for period in targets:
         desired = _desired(ctx, terms, period)
         overlapping = [s for s in ledger if s[0] <= period.end and s[1] >= period.start]
@@ -196,7 +197,7 @@ def _charge_differences(
             continue
         nonzero = [s for s in pieces if s[2]]
         first = min(s[0] for s in nonzero)
-        last = key[1] if denominator == 1 else max(s[1] for s in nonzero)
+        last = ends.get(key, key[1]) if denominator == 1 else max(s[1] for s in nonzero)
         adjustment = any(s[3] == key for s in ledger)
         quantity = terms.quantity(first)
         model = ctx.model(terms, first)

@@ -21,13 +21,15 @@ from cn285.billing_core.terms import LineTerms
 class ServicePeriod:
     start: date
     end: date
-    full_days: int  # days of the full period containing it: the proration denominator
+    full_end: date  # last day of the full period containing it
+    full_days: int  # days of that full period: the proration denominator
     group: tuple[object, ...]
     invoice_date: date | None = None
 
     @property
     def key(self) -> tuple[date, date, int]:
-        return (self.start, self.end, self.full_days)
+        """Identity of the period; stable when a termination moves its end."""
+        return (self.start, self.full_end, self.full_days)
 
 
 def service_periods(terms: LineTerms, *, cut: bool) -> Iterator[ServicePeriod]:
@@ -64,7 +66,7 @@ def service_periods(terms: LineTerms, *, cut: bool) -> Iterator[ServicePeriod]:
                 group = (i, epoch, first)
             else:
                 group = (i, epoch, billing, block(day, billing, line.alignment, regime.anchor)[0])
-            yield ServicePeriod(day, end, full_days, group)
+            yield ServicePeriod(day, end, full_last or date.max, full_days, group)
             if end == date.max:
                 return
             day = end + ONE_DAY
@@ -106,7 +108,7 @@ def schedule(
 
 
 def _with_date(p: ServicePeriod, invoice: date | None) -> ServicePeriod:
-    return ServicePeriod(p.start, p.end, p.full_days, p.group, invoice)
+    return ServicePeriod(p.start, p.end, p.full_end, p.full_days, p.group, invoice)
 
 
 def _close_date(terms: LineTerms, period: ServicePeriod) -> date | None:
