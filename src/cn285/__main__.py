@@ -1,0 +1,3 @@
+from cn285.hub.cli import main
+
+main()
