@@ -6,7 +6,9 @@ invoices, which is what lets the hub re-run a billing run without issuing anythi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -88,9 +90,9 @@ def _index(book: Book) -> _Index:
     return _Index(ContractTimelines(holders, price_lists), delivered, home)
 
 
-def rate_book(book: Book, until: date) -> list[Charge]:
+def rate_book(book: Book, until: date, index: _Index | None = None) -> list[Charge]:
     """Every charge due on or before `until`, line by line."""
-    index = _index(book)
+    index = index or _index(book)
     charges: dict[str, list[Charge]] = {}
     cascades: list[tuple[LineContext, str]] = []
     for order, (contract, line) in enumerate(
@@ -142,8 +144,22 @@ def _context(book: Book, index: _Index, contract: Contract, line: Line, order: i
     )
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Billing allocates millions of small acyclic objects that reference counting frees;
+    the cycle collector's repeated scans of them cost about a third of the run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def bill(book: Book, until: date) -> list[Invoice]:
     """Every invoice dated on or before `until`, in date order, numbered."""
-    index = _index(book)
-    charges = rate_book(book, until)
-    return build_invoices(charges, book.customers, book.items, index.timelines.holder, book.tax)
+    with _without_cycle_collection():
+        index = _index(book)
+        charges = rate_book(book, until, index)
+        return build_invoices(charges, book.customers, book.items, index.timelines.holder, book.tax)

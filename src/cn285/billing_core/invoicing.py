@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from cn285.billing_core.catalog import Customer, Item
 from cn285.billing_core.charges import Charge
@@ -17,13 +18,14 @@ from cn285.billing_core.money import ZERO, Currency, round_money
 from cn285.billing_core.tax import TaxRegime, TaxRules, note_for
 
 HUNDRED = Decimal(100)
+ZERO_TAX = {places: Decimal(0).scaleb(-places) for places in range(5)}  # 0.00 in each currency
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceLine:
     line: str
     item: str
-    description: str
+    item_name: str
     kind: str
     start: date
     end: date
@@ -35,6 +37,10 @@ class InvoiceLine:
     unit_price: Decimal | None = None
     adjustment: bool = False
 
+    @property
+    def description(self) -> str:
+        return describe(self.item_name, self.start, self.end, self.adjustment, self.amount)
+
 
 @dataclass(frozen=True, slots=True)
 class Invoice:
@@ -44,19 +50,28 @@ class Invoice:
     currency: Currency
     lines: tuple[InvoiceLine, ...]
     tax_regime: TaxRegime
-    number: str = ""
+    number: str
+    total_excl_tax: Decimal  # the sum of the lines' amounts
+    tax: Decimal  # the sum of the lines' taxes
+    total: Decimal
 
-    @property
-    def total_excl_tax(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
-
-    @property
-    def tax(self) -> Decimal:
-        return sum((line.tax for line in self.lines), ZERO)
-
-    @property
-    def total(self) -> Decimal:
-        return self.total_excl_tax + self.tax
+    @classmethod
+    def of(
+        cls,
+        customer: str,
+        contract: str | None,
+        day: date,
+        currency: Currency,
+        lines: tuple[InvoiceLine, ...],
+        tax_regime: TaxRegime,
+        number: str = "",
+    ) -> Invoice:
+        """An invoice whose totals are the sums of its lines."""
+        excl = sum([line.amount for line in lines], ZERO)
+        tax = sum([line.tax for line in lines], ZERO)
+        return cls(
+            customer, contract, day, currency, lines, tax_regime, number, excl, tax, excl + tax
+        )
 
     @property
     def kind(self) -> str:
@@ -71,16 +86,18 @@ class Invoice:
         return tuple(dict.fromkeys(line.contract for line in self.lines))
 
 
-def describe(charge: Charge, item: Item) -> str:
-    span = (
-        f"{charge.start:%d %b %Y}"
-        if charge.start == charge.end
-        else f"{charge.start:%d %b %Y} – {charge.end:%d %b %Y}"
-    )
-    if charge.adjustment:
-        what = "credit" if charge.amount < 0 else "additional charge"
-        return f"{item.name}, {what} for changes, {span}"
-    return f"{item.name}, {span}"
+@lru_cache(maxsize=4096)
+def _day(day: date) -> str:
+    return f"{day:%d %b %Y}"
+
+
+def describe(name: str, start: date, end: date, adjustment: bool, amount: Decimal) -> str:
+    """The text of an invoice line: what, for which days, and why when it is a correction."""
+    span = _day(start) if start == end else f"{_day(start)} – {_day(end)}"
+    if adjustment:
+        what = "credit" if amount < 0 else "additional charge"
+        return f"{name}, {what} for changes, {span}"
+    return f"{name}, {span}"
 
 
 def build_invoices(
@@ -92,53 +109,67 @@ def build_invoices(
 ) -> list[Invoice]:
     """Group charges into invoices, tax them and number them in date order."""
     groups: dict[tuple[object, ...], list[Charge]] = {}
+    keys: dict[tuple[str, date, str], tuple[object, ...]] = {}
     for charge in charges:
-        customer = customers[holder_at(charge.contract, charge.date)]
-        contract = None if customer.group_invoices else charge.contract
-        key = (charge.date, customer.code, contract or "", charge.currency.code)
-        groups.setdefault(key, []).append(charge)
+        where = (charge.contract, charge.date, charge.currency.code)
+        key = keys.get(where)
+        if key is None:
+            customer = customers[holder_at(charge.contract, charge.date)]
+            contract = "" if customer.group_invoices else charge.contract
+            key = keys[where] = (charge.date, customer.code, contract, charge.currency.code)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [charge]
+        else:
+            group.append(charge)
     invoices: list[Invoice] = []
     counters = {"invoice": 0, "credit_note": 0}
+    rates: dict[tuple[str, str], Decimal] = {}
+    regimes: dict[str, TaxRegime] = {}
     for key in sorted(groups):
         day, customer_code, contract, _ = key
-        members = sorted(groups[key], key=lambda c: (c.contract, c.order, c.start, c.adjustment))
+        members = groups[key]
+        if len(members) > 1:
+            members.sort(key=lambda c: (c.contract, c.order, c.start, c.adjustment))
         customer = customers[customer_code]  # type: ignore[index]
-        regime = tax.regime(customer) if tax else TaxRegime.NONE
+        regime = regimes.get(customer_code)  # type: ignore[arg-type]
+        if regime is None:
+            regime = regimes[customer_code] = tax.regime(customer) if tax else TaxRegime.NONE  # type: ignore[index]
         currency = members[0].currency
         lines = []
         for charge in members:
             item = items[charge.item]
-            rate = tax.rate(customer, item.tax_category) if tax else ZERO
+            rate_key = (customer.code, item.tax_category)
+            rate = rates.get(rate_key)
+            if rate is None:
+                rate = rates[rate_key] = tax.rate(customer, item.tax_category) if tax else ZERO
+            line_tax = (
+                round_money(charge.amount * rate / HUNDRED, currency)
+                if rate
+                else ZERO_TAX[currency.minor_units]
+            )
             lines.append(
                 InvoiceLine(
-                    line=charge.line,
-                    item=charge.item,
-                    description=describe(charge, item),
-                    kind=charge.kind,
-                    start=charge.start,
-                    end=charge.end,
-                    amount=charge.amount,
-                    tax_rate=rate,
-                    tax=round_money(charge.amount * rate / HUNDRED, currency),
-                    contract=charge.contract,
-                    quantity=charge.quantity,
-                    unit_price=charge.unit_price,
-                    adjustment=charge.adjustment,
+                    charge.line,
+                    charge.item,
+                    item.name,
+                    charge.kind,
+                    charge.start,
+                    charge.end,
+                    charge.amount,
+                    rate,
+                    line_tax,
+                    charge.contract,
+                    charge.quantity,
+                    charge.unit_price,
+                    charge.adjustment,
                 )
             )
-        invoice = Invoice(customer_code, contract or None, day, currency, tuple(lines), regime)  # type: ignore[arg-type]
-        counters[invoice.kind] += 1
-        prefix = "CN" if invoice.kind == "credit_note" else "INV"
-        number = f"{prefix}-{counters[invoice.kind]:06d}"
+        credit = sum([line.amount for line in lines], ZERO) < 0
+        kind = "credit_note" if credit else "invoice"
+        counters[kind] += 1
+        number = f"{'CN' if credit else 'INV'}-{counters[kind]:06d}"
         invoices.append(
-            Invoice(
-                invoice.customer,
-                invoice.contract,
-                day,
-                currency,  # type: ignore[arg-type]
-                invoice.lines,
-                regime,
-                number,
-            )
+            Invoice.of(customer_code, contract or None, day, currency, tuple(lines), regime, number)  # type: ignore[arg-type]
         )
     return invoices

@@ -7,7 +7,7 @@ its tax) is made; unit prices and intermediate amounts keep their full precision
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
@@ -28,15 +28,10 @@ class CurrencyError(ValueError):
 class Currency:
     code: str
     minor_units: int
+    quantum: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def quantum(self) -> Decimal:
-        return _quantum(self.minor_units)
-
-
-@lru_cache(maxsize=64)
-def _quantum(minor_units: int) -> Decimal:
-    return Decimal(1).scaleb(-minor_units)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quantum", Decimal(1).scaleb(-self.minor_units))
 
 
 @lru_cache(maxsize=256)
@@ -52,7 +47,7 @@ def currency(code: str) -> Currency:
 
 def round_money(amount: Decimal, cur: Currency) -> Decimal:
     """Round `amount` half up to the minor unit of `cur`: the only rounding of money."""
-    return amount.quantize(cur.quantum, rounding=ROUND_HALF_UP, context=CONTEXT)
+    return amount.quantize(cur.quantum, ROUND_HALF_UP)
 
 
 def to_decimal(value: object, what: str = "amount") -> Decimal:

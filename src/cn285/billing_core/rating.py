@@ -26,7 +26,7 @@ from cn285.billing_core.money import CONTEXT, ZERO, round_money
 from cn285.billing_core.pricing import PricingError, PricingInput, PricingModel
 from cn285.billing_core.schedule import ServicePeriod, schedule
 from cn285.billing_core.terms import LineTerms
-from cn285.billing_core.usage import Accumulator, UsageRecord
+from cn285.billing_core.usage import UsageRecord
 
 # (first day, last day, value per day × denominator, period key)
 Segment = tuple[date, date, Decimal, tuple[date, date, int]]
@@ -104,26 +104,55 @@ def rate_recurring(ctx: LineContext, until: date) -> list[Charge]:
     line = ctx.line
     clock = _Clock(ctx, until)
     periods = schedule(clock.terms, until, line.timing)
-    ledger: list[Segment] = []
-    processed: set[tuple[date, date, int]] = set()
+    done = 0  # periods[:done] were due and charged; invoice dates never decrease
+    ledger = _Ledger()
     charges: list[Charge] = []
     while True:
-        next_invoice = min(
-            (p.invoice_date for p in periods if p.invoice_date and p.key not in processed),
-            default=None,
-        )
+        next_invoice = periods[done].invoice_date if done < len(periods) else None
         day = _earliest(next_invoice, clock.action_date())
         if day is None or day > until:
             return charges
         changed = clock.advance(day)
-        if changed:
+        if changed:  # what is known changed: compare every period due so far again
             periods = schedule(clock.terms, until, line.timing)
-        due = [p for p in periods if p.invoice_date is not None and p.invoice_date <= day]
-        targets = due if changed else [p for p in due if p.key not in processed]
+            first = 0
+            done = 0
+        else:
+            first = done
+        while done < len(periods) and periods[done].invoice_date <= day:  # type: ignore[operator]
+            done += 1
         _charge_differences(
-            ctx, clock.terms, day, targets, periods if changed else None, ledger, charges
+            ctx,
+            clock.terms,
+            day,
+            periods[first:done],
+            periods if changed else None,
+            ledger,
+            charges,
         )
-        processed.update(p.key for p in due)
+
+
+class _Ledger:
+    """What was charged for a line, as day segments, with quick answers to common questions."""
+
+    __slots__ = ("keys", "last_day", "segments")
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.keys: set[tuple[date, date, int]] = set()
+        self.last_day = date.min
+
+    def overlapping(self, first: date, last: date) -> list[Segment]:
+        if first > self.last_day:  # the usual case: a new period after everything charged
+            return []
+        return [s for s in self.segments if s[0] <= last and s[1] >= first]
+
+    def add(self, pieces: list[Segment]) -> None:
+        self.segments.extend(pieces)
+        for piece in pieces:
+            self.keys.add(piece[3])
+            if piece[1] > self.last_day:
+                self.last_day = piece[1]
 
 
 def _key(line: Line, period: ServicePeriod) -> tuple[date, date, int]:
@@ -167,7 +196,7 @@ def _charge_differences(
     day: date,
     targets: list[ServicePeriod],
     all_periods: list[ServicePeriod] | None,
-    ledger: list[Segment],
+    ledger: _Ledger,
     charges: list[Charge],
 ) -> None:
     """Charge, on `day`, the difference between what `targets` are worth and what was charged.
@@ -175,53 +204,90 @@ def _charge_differences(
     With `all_periods` (the terms changed), days charged before that no period covers any
     more (after a termination, say) are credited too.
     """
+    line = ctx.line
+    if all_periods is None and len(targets) == 1 and targets[0].start > ledger.last_day:
+        # the usual case, a new period after everything charged: no comparison needed
+        period = targets[0]
+        desired = _desired(ctx, terms, period)
+        if len(desired) == 1:
+            first, last, value, key = desired[0]
+            days = (last - first).days + 1
+            exact = value if days == key[2] else CONTEXT.divide(value * days, key[2])
+            _emit(
+                ctx,
+                terms,
+                day,
+                key,
+                desired,
+                exact,
+                first,
+                period.end if key[2] == 1 else last,
+                ledger,
+                charges,
+            )
+            return
     groups: dict[tuple[date, date, int], list[Segment]] = {}
-    ends = {_key(ctx.line, p): p.end for p in targets}
+    ends = {_key(line, p): p.end for p in targets}
     for period in targets:
         desired = _desired(ctx, terms, period)
-        overlapping = [s for s in ledger if s[0] <= period.end and s[1] >= period.start]
+        overlapping = ledger.overlapping(period.start, period.end)
         if not overlapping:
             if desired:
                 groups.setdefault(desired[0][3], []).extend(desired)
             continue
         _difference(period, desired, overlapping, groups)
     if all_periods is not None:
-        _credit_uncovered(all_periods, ledger, groups)
-    line = ctx.line
+        _credit_uncovered(all_periods, ledger.segments, groups)
     for key, pieces in groups.items():
-        denominator = key[2]
-        numerator = sum(((s[2] * ((s[1] - s[0]).days + 1)) for s in pieces), ZERO)
-        currency = terms.price_list(key[0]).currency
-        amount = round_money(CONTEXT.divide(numerator, denominator), currency)
-        if not amount:
-            continue
         nonzero = [s for s in pieces if s[2]]
+        if not nonzero:
+            continue
+        numerator = sum([s[2] * ((s[1] - s[0]).days + 1) for s in pieces], ZERO)
         first = min(s[0] for s in nonzero)
-        last = ends.get(key, key[1]) if denominator == 1 else max(s[1] for s in nonzero)
-        adjustment = any(s[3] == key for s in ledger)
-        quantity = terms.quantity(first)
-        model = ctx.model(terms, first)
-        contract = _contract_for(terms, day, last)
-        charges.append(
-            Charge(
-                line=ctx.ref,
-                item=line.item,
-                kind=line.kind.value,
-                date=day,
-                start=first,
-                end=last,
-                amount=amount,
-                currency=currency,
-                contract=contract,
-                period=key,
-                quantity=None if adjustment else quantity,
-                unit_price=None if adjustment else model.unit_price(),
-                adjustment=adjustment,
-                basis_quantity=terms.quantity(min(key[1], terms.end or key[1])),
-                order=ctx.order,
-            )
+        last = ends.get(key, key[1]) if key[2] == 1 else max(s[1] for s in nonzero)
+        exact = numerator if key[2] == 1 else CONTEXT.divide(numerator, key[2])
+        _emit(ctx, terms, day, key, pieces, exact, first, last, ledger, charges)
+
+
+def _emit(
+    ctx: LineContext,
+    terms: LineTerms,
+    day: date,
+    key: tuple[date, date, int],
+    pieces: list[Segment],
+    exact: Decimal,
+    first: date,
+    last: date,
+    ledger: _Ledger,
+    charges: list[Charge],
+) -> None:
+    """Charge the exact amount of `pieces`, rounded, unless it rounds to nothing."""
+    currency = terms.price_list(key[0]).currency
+    amount = round_money(exact, currency)
+    if not amount:
+        return
+    line = ctx.line
+    adjustment = key in ledger.keys
+    charges.append(
+        Charge(
+            line=ctx.ref,
+            item=line.item,
+            kind=line.kind.value,
+            date=day,
+            start=first,
+            end=last,
+            amount=amount,
+            currency=currency,
+            contract=_contract_for(terms, day, last),
+            period=key,
+            quantity=None if adjustment else terms.quantity(first),
+            unit_price=None if adjustment else ctx.model(terms, first).unit_price(),
+            adjustment=adjustment,
+            basis_quantity=terms.quantity(min(key[1], terms.end or key[1])),
+            order=ctx.order,
         )
-        ledger.extend(pieces)
+    )
+    ledger.add(pieces)
 
 
 def _difference(
@@ -319,6 +385,7 @@ class _Billed:
     quantity: Decimal = ZERO
     amount: Decimal = ZERO
     through: date | None = None
+    closed: bool = False  # the period was invoiced on its date
 
 
 def rate_usage(ctx: LineContext, until: date) -> list[Charge]:
@@ -335,39 +402,42 @@ def rate_usage(ctx: LineContext, until: date) -> list[Charge]:
     )
     # keyed by first day: a period keeps it when a termination or a cut shortens it
     billed: dict[date, _Billed] = {}
-    processed: set[date] = set()
+    done = 0  # periods[:done] were invoiced; invoice dates never decrease (None last)
     charges: list[Charge] = []
     record_days = sorted(set(days)) if progressive else []
     day_index = 0
     while True:
-        next_invoice = min(
-            (p.invoice_date for p in periods if p.invoice_date and p.start not in processed),
-            default=None,
-        )
+        next_invoice = periods[done].invoice_date if done < len(periods) else None
         next_record = record_days[day_index] if day_index < len(record_days) else None
         day = _earliest(next_invoice, clock.action_date(), next_record)
         if day is None or day > until:
             break
         if clock.advance(day):
             periods = schedule(clock.terms, until, Timing.ARREARS, cut=True)
+            invoiced = {start for start, state in billed.items() if state.closed}
+            done = 0
+            while done < len(periods) and periods[done].start in invoiced:
+                done += 1
         while day_index < len(record_days) and record_days[day_index] <= day:
             day_index += 1
-        for period in periods:
-            if period.start in processed:
-                continue
+        i = done
+        while i < len(periods) and periods[i].start <= day:
+            period = periods[i]
             due = period.invoice_date is not None and period.invoice_date <= day
-            running = progressive and period.start <= day <= period.end
-            if not (due or running):
-                continue
-            last = period.end if due else day
-            lo = bisect_left(days, period.start)
-            hi = bisect_right(days, last)
-            acc = line.aggregation.accumulator().extend(records[lo:hi])
-            state = billed.setdefault(period.start, _Billed())
-            if due or _threshold_reached(ctx, clock.terms, period, acc, state):
-                _charge_usage(ctx, clock.terms, period, acc, state, day, last, charges)
-            if due:
-                processed.add(period.start)
+            if due or (progressive and day <= period.end):
+                last = period.end if due else day
+                window = records[bisect_left(days, period.start) : bisect_right(days, last)]
+                quantity, amount = _usage_amount(ctx, clock.terms, period, window)
+                state = billed.setdefault(period.start, _Billed())
+                if due or _threshold_reached(line, quantity, amount, state):
+                    _charge_usage(
+                        ctx, clock.terms, period, quantity, amount, state, day, last, charges
+                    )
+                if due:
+                    state.closed = True
+                    if i == done:
+                        done += 1
+            i += 1
     _check_records_served(ctx, clock.terms, records, days, until)
     return charges
 
@@ -377,73 +447,70 @@ def _local_day(at: datetime, tz: ZoneInfo | None) -> date:
 
 
 def _usage_amount(
-    ctx: LineContext, terms: LineTerms, period: ServicePeriod, acc: Accumulator
+    ctx: LineContext, terms: LineTerms, period: ServicePeriod, window: list[UsageRecord]
 ) -> tuple[Decimal, Decimal]:
+    """The period's aggregated quantity and its rounded amount, for the records in `window`."""
     model = ctx.model(terms, period.start)
-    quantity = acc.value()
+    aggregation = ctx.line.aggregation
+    aggregates: dict[str, Decimal] = {}
+    if model.needs_aggregates:
+        acc = aggregation.accumulator().extend(window)
+        quantity, aggregates = acc.value(), acc.aggregates()
+    else:
+        quantity = aggregation.value_of(window)
     value = ctx.price(
         model,
-        PricingInput(
-            quantity=quantity, aggregates=acc.aggregates(), line_quantity=ctx.line.quantity
-        ),
+        PricingInput(quantity=quantity, aggregates=aggregates, line_quantity=ctx.line.quantity),
     )
     return quantity, round_money(value, terms.price_list(period.start).currency)
 
 
-def _threshold_reached(
-    ctx: LineContext, terms: LineTerms, period: ServicePeriod, acc: Accumulator, state: _Billed
-) -> bool:
-    line = ctx.line
-    if (
-        line.period.months == 0
-        and line.threshold_quantity is None
-        and line.threshold_amount is None
-    ):
-        return True  # billed as it arrives
-    quantity, amount = _usage_amount(ctx, terms, period, acc)
-    if line.threshold_quantity is not None and quantity - state.quantity >= line.threshold_quantity:
-        return True
-    return line.threshold_amount is not None and amount - state.amount >= line.threshold_amount
+def _threshold_reached(line: Line, quantity: Decimal, amount: Decimal, state: _Billed) -> bool:
+    if line.threshold_quantity is not None:
+        return quantity - state.quantity >= line.threshold_quantity
+    if line.threshold_amount is not None:
+        return amount - state.amount >= line.threshold_amount
+    return True  # period: none without threshold, billed as it arrives
 
 
 def _charge_usage(
     ctx: LineContext,
     terms: LineTerms,
     period: ServicePeriod,
-    acc: Accumulator,
+    quantity: Decimal,
+    amount: Decimal,
     state: _Billed,
     day: date,
     last: date,
     charges: list[Charge],
 ) -> None:
-    quantity, amount = _usage_amount(ctx, terms, period, acc)
     delta = amount - state.amount
+    if not delta:
+        return
     first = period.start if state.through is None else state.through + ONE_DAY
     if ctx.line.period.months == 0:
         first = last = day
-    if delta:
-        model = ctx.model(terms, period.start)
-        charges.append(
-            Charge(
-                line=ctx.ref,
-                item=ctx.line.item,
-                kind=ctx.line.kind.value,
-                date=day,
-                start=first,
-                end=last,
-                amount=delta,
-                currency=terms.price_list(period.start).currency,
-                contract=_contract_for(terms, day, last),
-                period=("usage", period.start),
-                quantity=quantity - state.quantity,
-                unit_price=model.unit_price(),
-                basis_quantity=quantity,
-                order=ctx.order,
-            )
+    charges.append(
+        Charge(
+            line=ctx.ref,
+            item=ctx.line.item,
+            kind=ctx.line.kind.value,
+            date=day,
+            start=first,
+            end=last,
+            amount=delta,
+            currency=terms.price_list(period.start).currency,
+            contract=_contract_for(terms, day, last),
+            period=("usage", period.start),
+            quantity=quantity - state.quantity,
+            unit_price=ctx.model(terms, period.start).unit_price(),
+            basis_quantity=quantity,
+            order=ctx.order,
         )
-        state.amount = amount
-        state.quantity = quantity
-        state.through = last
+    )
+    state.amount = amount
+    state.quantity = quantity
+    state.through = last
 
 
 def _check_records_served(
@@ -451,14 +518,18 @@ def _check_records_served(
 ) -> None:
     """Usage outside the line's service is an error, never silently dropped."""
     line = ctx.line
-    for record, day in zip(records, days, strict=True):
-        if day > until:
-            continue
-        if day < line.start or (terms.end is not None and day > terms.end):
-            served = f"{line.start} – {terms.end}" if terms.end else f"from {line.start}"
-            raise BillingError(
-                f"{record.source}: usage on {day} is outside the service of {ctx.ref} ({served})"
-            )
+    early = bisect_left(days, line.start)  # records before the start come first
+    late = len(days)
+    if terms.end is not None:
+        late = bisect_right(days, terms.end)  # records after the end come last
+    bad = 0 if early else (late if late < len(days) and days[late] <= until else None)
+    if bad is None:
+        return
+    served = f"{line.start} – {terms.end}" if terms.end else f"from {line.start}"
+    raise BillingError(
+        f"{records[bad].source}: usage on {days[bad]} is outside the service of {ctx.ref} "
+        f"({served})"
+    )
 
 
 # -- cascade lines -------------------------------------------------------------------------
@@ -469,7 +540,7 @@ def rate_cascade(ctx: LineContext, source: list[Charge], until: date) -> list[Ch
     line = ctx.line
     clock = _Clock(ctx, until)
     by_date: dict[tuple[date, tuple[object, ...]], list[Charge]] = {}
-    for charge in sorted(source, key=lambda c: c.date):
+    for charge in source:  # in date order: rating charges day after day
         by_date.setdefault((charge.date, charge.period), []).append(charge)
     amounts: dict[tuple[object, ...], Decimal] = {}
     billed: dict[tuple[object, ...], Decimal] = {}

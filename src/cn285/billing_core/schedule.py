@@ -17,7 +17,7 @@ from cn285.billing_core.contracts import Timing
 from cn285.billing_core.terms import LineTerms
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServicePeriod:
     start: date
     end: date
@@ -59,7 +59,7 @@ def service_periods(terms: LineTerms, *, cut: bool) -> Iterator[ServicePeriod]:
                     end = c - ONE_DAY
                     break
             billing = terms.billing_months(day, regime.months)
-            epoch = sum(1 for c in cuts if c <= day)
+            epoch = sum(1 for c in cuts if c <= day) if cuts else 0
             if regime.months == 0:
                 group: tuple[object, ...] = (i, epoch, day)
             elif billing == regime.months:
@@ -85,30 +85,28 @@ def schedule(
             break
         periods.append(p)
         open_group = p.group
-    result: list[ServicePeriod] = []
+    if terms.line.usage_complete_trigger:
+        for p in periods:
+            p.invoice_date = _close_date(terms, p)
+        return periods
+    advance = timing is Timing.ADVANCE
     i = 0
-    while i < len(periods):
+    count = len(periods)
+    while i < count:
         j = i
-        while j + 1 < len(periods) and periods[j + 1].group == periods[i].group:
+        group = periods[i].group
+        while j + 1 < count and periods[j + 1].group == group:
             j += 1
-        members = periods[i : j + 1]
-        if timing is Timing.ADVANCE:
-            invoice = members[0].start
-        elif members[-1].end == date.max:
+        if advance:
+            invoice: date | None = periods[i].start
+        elif periods[j].end == date.max:
             invoice = None
         else:
-            invoice = members[-1].end + ONE_DAY
-        if terms.line.usage_complete_trigger:
-            for p in members:
-                result.append(_with_date(p, _close_date(terms, p)))
-        else:
-            result.extend(_with_date(p, invoice) for p in members)
+            invoice = periods[j].end + ONE_DAY
+        for k in range(i, j + 1):
+            periods[k].invoice_date = invoice
         i = j + 1
-    return result
-
-
-def _with_date(p: ServicePeriod, invoice: date | None) -> ServicePeriod:
-    return ServicePeriod(p.start, p.end, p.full_end, p.full_days, p.group, invoice)
+    return periods
 
 
 def _close_date(terms: LineTerms, period: ServicePeriod) -> date | None:

@@ -57,7 +57,8 @@ class LineTerms:
         return any(a <= day and (b is None or day < b) for a, b in self.pauses)
 
     def quantity(self, day: date) -> Decimal:
-        return _at(self.quantities, day)
+        quantities = self.quantities
+        return quantities[0][1] if len(quantities) == 1 else _at(quantities, day)
 
     def factor(self, day: date) -> Decimal:
         factor = ONE
@@ -70,7 +71,8 @@ class LineTerms:
         return factor
 
     def price_list(self, day: date) -> PriceList:
-        return _at(self.price_lists, day)
+        lists = self.price_lists
+        return lists[0][1] if len(lists) == 1 else _at(lists, day)
 
     def contract(self, day: date) -> str:
         return _at(self.contracts, day)
@@ -79,7 +81,8 @@ class LineTerms:
         return max(bisect_right([r.start for r in self.regimes], day) - 1, 0)
 
     def billing_months(self, day: date, service_months: int) -> int:
-        period = _at(self.billing, day)
+        billing = self.billing
+        period = billing[0][1] if len(billing) == 1 else _at(billing, day)
         return service_months if period is None else max(period.months, service_months)
 
     def breakpoints(self, first: date, last: date) -> list[date]:
@@ -101,6 +104,8 @@ class LineTerms:
 def _at(timeline: list[tuple[date, T]], day: date) -> T:
     """Value in force on `day` in a timeline of (from, value), sorted by `from`."""
     value = timeline[0][1]
+    if len(timeline) == 1:
+        return value
     for start, candidate in timeline:
         if start > day:
             break

@@ -58,6 +58,14 @@ class Aggregation:
     def accumulator(self) -> Accumulator:
         return Accumulator(self)
 
+    def value_of(self, records: list[UsageRecord]) -> Decimal:
+        """The aggregated quantity of `records` (the accumulator's value, faster)."""
+        if self.kind == "sum":
+            return sum([r.quantity for r in records], ZERO)  # type: ignore[misc]
+        if self.kind == "count":
+            return Decimal(len(records))
+        return Accumulator(self).extend(records).value()
+
     def __str__(self) -> str:
         return f"{self.kind}:{self.argument}" if self.argument else self.kind
 

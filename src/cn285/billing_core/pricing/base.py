@@ -35,6 +35,8 @@ class PricingModel:
     #: True when the amount is proportional to the quantity, so that a recurring line's
     #: amount can be scaled by its quantity.
     needs_base_amount: ClassVar[bool] = False
+    #: True when the model reads the period's usage aggregates (formulas).
+    needs_aggregates: ClassVar[bool] = False
 
     def amount(self, given: PricingInput) -> Decimal:
         raise NotImplementedError

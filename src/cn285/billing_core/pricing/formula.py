@@ -63,6 +63,7 @@ class _DecimalEval(simpleeval.SimpleEval):
 @dataclass(frozen=True, slots=True)
 class Formula(PricingModel):
     expression: str
+    needs_aggregates = True
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Formula:
