@@ -452,7 +452,7 @@ def _usage_amount(
     """The period's aggregated quantity and its rounded amount, for the records in `window`."""
     model = ctx.model(terms, period.start)
     aggregation = ctx.line.aggregation
-    aggregates: dict[str, Decimal] = {}
+    aggregates: dict[str, Decimal] | None = None
     if model.needs_aggregates:
         acc = aggregation.accumulator().extend(window)
         quantity, aggregates = acc.value(), acc.aggregates()
@@ -548,9 +548,13 @@ def rate_cascade(ctx: LineContext, source: list[Charge], until: date) -> list[Ch
     for (day, period), group in by_date.items():
         clock.advance(day)
         terms = clock.terms
-        amounts[period] = amounts.get(period, ZERO) + sum((c.amount for c in group), ZERO)
+        if len(group) == 1:
+            amount, first, last = group[0].amount, group[0].start, group[0].end
+        else:
+            amount = sum([c.amount for c in group], ZERO)
+            first, last = min(c.start for c in group), max(c.end for c in group)
+        amounts[period] = amounts.get(period, ZERO) + amount
         basis = group[-1].basis_quantity or ZERO
-        first = min(c.start for c in group)
         model = ctx.model(terms, first)
         value = ctx.price(
             model,
@@ -562,7 +566,6 @@ def rate_cascade(ctx: LineContext, source: list[Charge], until: date) -> list[Ch
         if not delta:
             continue
         billed[period] = total
-        last = max(c.end for c in group)
         charges.append(
             Charge(
                 line=ctx.ref,

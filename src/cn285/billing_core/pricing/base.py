@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -14,7 +14,7 @@ class PricingError(ValueError):
     """A price definition that cannot be used; the message names the field at fault."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PricingInput:
     """What a model prices: a quantity, plus what some models need besides.
 
@@ -24,7 +24,7 @@ class PricingInput:
 
     quantity: Decimal
     base_amount: Decimal = ZERO
-    aggregates: Mapping[str, Decimal] = field(default_factory=dict)
+    aggregates: Mapping[str, Decimal] | None = None
     line_quantity: Decimal = Decimal(1)
 
 
@@ -148,3 +148,15 @@ def tier_for(tiers: tuple[Tier, ...], quantity: Decimal) -> Tier:
         if tier.up_to is None or quantity <= tier.up_to:
             return tier
     return tiers[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Tiered(PricingModel):
+    """A model priced by tiers; subclasses say how a quantity meets them."""
+
+    tiers: tuple[Tier, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Tiered:
+        check_fields(spec, {"tiers"})
+        return cls(parse_tiers(spec))

@@ -94,7 +94,7 @@ class Formula(PricingModel):
 
     def amount(self, given: PricingInput) -> Decimal:
         names = {name: ZERO for name in NAMES}
-        names.update(given.aggregates)
+        names.update(given.aggregates or {})
         names["quantity"] = given.line_quantity
         names.setdefault("aggregate", given.quantity)
         evaluator = _DecimalEval(functions=FUNCTIONS, names=names)

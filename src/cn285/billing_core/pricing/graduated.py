@@ -5,32 +5,16 @@ The flat fee of every tier reached (holding at least one unit) is added.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from cn285.billing_core.money import ZERO
-from cn285.billing_core.pricing.base import (
-    PricingInput,
-    PricingModel,
-    Tier,
-    check_fields,
-    parse_tiers,
-    register,
-)
+from cn285.billing_core.pricing.base import PricingInput, Tiered, register
 
 
 @register("graduated")
 @dataclass(frozen=True, slots=True)
-class Graduated(PricingModel):
-    tiers: tuple[Tier, ...]
-
-    @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> Graduated:
-        check_fields(spec, {"tiers"})
-        return cls(parse_tiers(spec))
-
+class Graduated(Tiered):
     def amount(self, given: PricingInput) -> Decimal:
         quantity = given.quantity
         total = ZERO
