@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, SHARED_SCENARIOS
-
-EXAMPLE = SHARED_SCENARIOS / "01-prorated-platform-and-graduated-usage.yaml"
+from tests.conftest import EXAMPLE, ROOT
 
 
 def cn285(*args: str) -> subprocess.CompletedProcess[str]:
