@@ -26,14 +26,17 @@ def test_calendar_month_in_advance_with_partial_first_period():
         (date(2026, 1, 16), date(2026, 1, 31), 31, date(2026, 1, 16)),
         (date(2026, 2, 1), date(2026, 2, 28), 28, date(2026, 2, 1)),
         (date(2026, 3, 1), date(2026, 3, 31), 31, date(2026, 3, 1)),
+        (date(2026, 4, 1), date(2026, 4, 30), 30, date(2026, 4, 1)),  # when next due
     ]
 
 
 def test_quarterly_billing_of_monthly_service_groups_three_months():
     line = Line("L", "X", LineKind.RECURRING, date(2026, 2, 10), billing_period=Period.QUARTER)
     got = periods(line, date(2026, 4, 1))
-    assert [p[3] for p in got] == [date(2026, 2, 10)] * 2 + [date(2026, 4, 1)] * 3
-    assert got[-1][:2] == (date(2026, 6, 1), date(2026, 6, 30))  # the open group is complete
+    assert [p[3] for p in got] == (
+        [date(2026, 2, 10)] * 2 + [date(2026, 4, 1)] * 3 + [date(2026, 7, 1)] * 3
+    )
+    assert got[4][:2] == (date(2026, 6, 1), date(2026, 6, 30))  # the open group is complete
 
 
 def test_arrears_invoice_after_the_end_of_service():
@@ -61,4 +64,5 @@ def test_anniversary_quarters_clamp_and_keep_their_day():
         (date(2026, 11, 30), date(2027, 2, 27)),
         (date(2027, 2, 28), date(2027, 5, 29)),
         (date(2027, 5, 30), date(2027, 8, 29)),
+        (date(2027, 8, 30), date(2027, 11, 29)),
     ]

@@ -90,8 +90,25 @@ def _index(book: Book) -> _Index:
     return _Index(ContractTimelines(holders, price_lists), delivered, home)
 
 
-def rate_book(book: Book, until: date, index: _Index | None = None) -> list[Charge]:
-    """Every charge due on or before `until`, line by line."""
+@dataclass
+class Billed:
+    """The invoices of a book up to a date, and when each contract may next be due."""
+
+    invoices: list[Invoice]
+    next_due: dict[str, date | None]  # by contract code: None when nothing more is scheduled
+
+
+def rate_book(
+    book: Book,
+    until: date,
+    index: _Index | None = None,
+    next_due: dict[str, date | None] | None = None,
+) -> list[Charge]:
+    """Every charge due on or before `until`, line by line.
+
+    With `next_due`, also records for each contract the first later date on which one of
+    its lines may charge (an invoice date, an action taking effect, threshold usage).
+    """
     index = index or _index(book)
     charges: dict[str, list[Charge]] = {}
     cascades: list[tuple[LineContext, str]] = []
@@ -103,6 +120,13 @@ def rate_book(book: Book, until: date, index: _Index | None = None) -> list[Char
             cascades.append((ctx, contract.ref(line.of)))  # type: ignore[arg-type]
             continue
         charges[ctx.ref] = RATERS[line.kind](ctx, until)
+        if next_due is not None:
+            code = contract.code
+            event = ctx.next_event
+            known = next_due.get(code)
+            next_due[code] = (
+                event if known is None or (event is not None and event < known) else known
+            )
     pending = cascades
     while pending:  # cascades of cascades: rate each once its source is rated
         waiting = [(ctx, src) for ctx, src in pending if src not in charges]
@@ -159,7 +183,16 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def bill(book: Book, until: date) -> list[Invoice]:
     """Every invoice dated on or before `until`, in date order, numbered."""
+    return bill_with_next(book, until).invoices
+
+
+def bill_with_next(book: Book, until: date) -> Billed:
+    """`bill`, plus the next date each contract may be due (what a store keeps)."""
     with _without_cycle_collection():
         index = _index(book)
-        charges = rate_book(book, until, index)
-        return build_invoices(charges, book.customers, book.items, index.timelines.holder, book.tax)
+        next_due: dict[str, date | None] = {code: None for code in book.contracts}
+        charges = rate_book(book, until, index, next_due)
+        invoices = build_invoices(
+            charges, book.customers, book.items, index.timelines.holder, book.tax
+        )
+        return Billed(invoices, next_due)

@@ -45,6 +45,8 @@ class LineContext:
     dated: list[Action]  # sorted by (on, seq)
     records: list[UsageRecord] = field(default_factory=list)
     timezone: ZoneInfo | None = None
+    #: the first date after the billing date on which the line may charge something
+    next_event: date | None = None
 
     def model(self, terms: LineTerms, day: date, item: str | None = None) -> PricingModel:
         price_list = terms.price_list(day)
@@ -111,6 +113,7 @@ def rate_recurring(ctx: LineContext, until: date) -> list[Charge]:
         next_invoice = periods[done].invoice_date if done < len(periods) else None
         day = _earliest(next_invoice, clock.action_date())
         if day is None or day > until:
+            ctx.next_event = day
             return charges
         changed = clock.advance(day)
         if changed:  # what is known changed: compare every period due so far again
@@ -345,6 +348,7 @@ def _credit_uncovered(
 def rate_one_shot(ctx: LineContext, until: date) -> list[Charge]:
     line = ctx.line
     if line.start > until:
+        ctx.next_event = line.start
         return []
     clock = _Clock(ctx, until)
     clock.advance(line.start)
@@ -411,6 +415,7 @@ def rate_usage(ctx: LineContext, until: date) -> list[Charge]:
         next_record = record_days[day_index] if day_index < len(record_days) else None
         day = _earliest(next_invoice, clock.action_date(), next_record)
         if day is None or day > until:
+            ctx.next_event = day
             break
         if clock.advance(day):
             periods = schedule(clock.terms, until, Timing.ARREARS, cut=True)

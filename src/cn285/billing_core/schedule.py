@@ -78,11 +78,15 @@ def schedule(
     """Service periods with their invoice dates; groups closed past `horizon` are complete."""
     periods: list[ServicePeriod] = []
     open_group: object = None
+    lookahead = False
     for p in service_periods(terms, cut=cut):
-        # past the horizon, only the rest of the group still open there (its invoice
-        # date and lines depend on all its members)
+        # Past the horizon: the rest of the group still open there (its invoice date and
+        # lines depend on all its members), then one more group, whose invoice date is
+        # when the line is next due.
         if p.start > horizon and p.group != open_group:
-            break
+            if lookahead:
+                break
+            lookahead = True
         periods.append(p)
         open_group = p.group
     if terms.line.usage_complete_trigger:

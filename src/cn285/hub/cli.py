@@ -69,5 +69,74 @@ def scenario_check(file: ScenarioFile) -> None:
     raise typer.Exit(1)
 
 
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or database URL (default: CN285_DB or cn285.db)"),
+]
+
+
+def _engine(db: str | None):
+    from cn285.hub.store.database import open_engine
+
+    return open_engine(db)
+
+
+@scenario_app.command("load")
+def scenario_load(file: ScenarioFile, db: DbOption = None) -> None:
+    """Load a scenario's catalog, customers, contracts, actions and usage into the store."""
+    from cn285.hub.services.errors import ServiceError
+    from cn285.hub.services.scenario_load import load_scenario
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(file, [f"cannot read the file: {exc}"]) from None
+    try:
+        scenario = load(text)
+    except ScenarioError as exc:
+        raise _fail(file, [str(p) for p in exc.problems]) from None
+    try:
+        loaded = load_scenario(_engine(db), scenario)
+    except ServiceError as exc:
+        raise _fail(file, [str(exc)]) from None
+    created = ", ".join(f"{n} {k}" for k, n in loaded.created.items() if n) or "nothing new"
+    typer.echo(f"{file}: loaded ({created})")
+
+
+@app.command("bill")
+def bill_command(
+    until: Annotated[str, typer.Option("--until", help="Issue every invoice dated up to DATE")],
+    db: DbOption = None,
+    batch: Annotated[int, typer.Option(help="Contracts per transaction")] = 500,
+) -> None:
+    """Run billing up to a date: issue every invoice due, exactly once, numbered."""
+    import datetime as dt
+
+    from cn285.hub.services.billing import run_billing
+
+    try:
+        day = dt.date.fromisoformat(until)
+    except ValueError:
+        typer.echo(f"--until: {until!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    engine = _engine(db)
+    with typer.progressbar(length=1, label="billing", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        result = run_billing(engine, day, actor="cli", batch_size=batch, progress=progress)
+    issued = result.issued
+    typer.echo(
+        f"billing run {result.run_id} until {day}: {result.contracts} contracts, "
+        f"{issued.get('invoice', 0)} invoices and {issued.get('credit_note', 0)} credit notes "
+        f"issued"
+    )
+    for error in result.errors:
+        typer.echo(f"error: {error}", err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()

@@ -62,6 +62,7 @@ class Scenario:
     until: date
     expect: ExpectIn | None
     positions: dict[Path, int]
+    source: ScenarioIn | None = None  # the file as declared (price definitions, names)
 
     def problem(self, text: str) -> Problem:
         """A problem from an engine message that starts with a path (`usage[3]: …`)."""
@@ -99,7 +100,7 @@ def load(text: str) -> Scenario:
                 message = f"{message} (got {error['input']!r})"
             problems.append(Problem(format_path(loc), message, _line(positions, loc)))
         raise ScenarioError(problems) from None
-    return _Builder(model, positions).build()
+    return Builder(model, positions).build()
 
 
 def _schema_path(loc: tuple[Any, ...]) -> Path:
@@ -115,10 +116,17 @@ def _line(positions: dict[Path, int], path: Path) -> int | None:
     return positions.get(())
 
 
-class _Builder:
-    def __init__(self, model: ScenarioIn, positions: dict[Path, int]) -> None:
-        self.m = model
-        self.positions = positions
+class Builder:
+    """Validates declarations and builds domain objects, collecting every problem by path.
+
+    Used for a whole scenario (`build`) and, entity by entity, by the hub's services.
+    """
+
+    def __init__(
+        self, model: ScenarioIn | None = None, positions: dict[Path, int] | None = None
+    ) -> None:
+        self.m = model  # type: ignore[assignment]
+        self.positions = positions or {}
         self.problems: list[Problem] = []
 
     def fail(self, path: Path, message: str) -> None:
@@ -129,16 +137,16 @@ class _Builder:
         tz = self._zone(m.timezone, ("timezone",))
         tax = self._tax()
         items = self._unique(m.items, "items", lambda i, _: Item(i.code, i.name, i.tax_category))
-        customers = self._unique(m.customers, "customers", self._customer)
+        customers = self._unique(m.customers, "customers", self.customer)
         price_lists = self._unique(
-            m.price_lists, "price_lists", lambda p, path: self._price_list(p, path, items)
+            m.price_lists, "price_lists", lambda p, path: self.price_list(p, path, items)
         )
         contracts = self._unique(
             m.contracts,
             "contracts",
-            lambda c, path: self._contract(c, path, items, customers, price_lists),
+            lambda c, path: self.contract(c, path, items, customers, price_lists),
         )
-        usage = self._usage(contracts, tz)
+        usage = self.usage(self.m.usage, contracts, tz)
         actions = self._actions(contracts, customers, price_lists)
         if self.problems:
             raise ScenarioError(self.problems)
@@ -152,7 +160,7 @@ class _Builder:
             tax=tax,
             timezone=tz.key if tz else "UTC",
         )
-        return Scenario(m.scenario, book, m.run.until, m.expect, self.positions)
+        return Scenario(m.scenario, book, m.run.until, m.expect, self.positions, m)
 
     # -- sections ------------------------------------------------------------------------
     def _zone(self, name: str, path: Path) -> ZoneInfo | None:
@@ -189,7 +197,7 @@ class _Builder:
                 result[entry.code] = built
         return result
 
-    def _customer(self, c: Any, path: Path) -> Customer:
+    def customer(self, c: Any, path: Path) -> Customer:
         vat = c.vat_number
         if vat:
             try:
@@ -198,7 +206,7 @@ class _Builder:
                 self.fail((*path, "vat_number"), str(exc))
         return Customer(c.code, c.name, c.country.upper(), vat or None, c.group_invoices)
 
-    def _price_list(self, p: Any, path: Path, items: dict[str, Item]) -> PriceList | None:
+    def price_list(self, p: Any, path: Path, items: dict[str, Item]) -> PriceList | None:
         try:
             cur = currency(p.currency)
         except CurrencyError as exc:
@@ -217,7 +225,7 @@ class _Builder:
                 self.fail((*where, *parse_path(field)), message)
         return PriceList(p.code, cur, prices)
 
-    def _contract(
+    def contract(
         self,
         c: Any,
         path: Path,
@@ -338,14 +346,14 @@ class _Builder:
     def _lines(self, contracts: dict[str, Contract]) -> dict[str, Line]:
         return {c.ref(ln): ln for c in contracts.values() for ln in c.lines}
 
-    def _usage(
-        self, contracts: dict[str, Contract], tz: ZoneInfo | None
+    def usage(
+        self, entries: list[Any], contracts: dict[str, Contract], tz: ZoneInfo | None
     ) -> dict[str, list[UsageRecord]]:
         lines = self._lines(contracts)
         zones = {c.ref(ln): c.timezone for c in contracts.values() for ln in c.lines}
         usage: dict[str, list[UsageRecord]] = {}
         ids: set[tuple[str, str]] = set()
-        for i, u in enumerate(self.m.usage):
+        for i, u in enumerate(entries):
             path: Path = ("usage", i)
             line = lines.get(u.line)
             if line is None:
@@ -404,12 +412,12 @@ class _Builder:
         lines = self._lines(contracts)
         actions = []
         for i, a in enumerate(self.m.actions):
-            action = self._action(a, ("actions", i), i, lines, contracts, customers, price_lists)
+            action = self.action(a, ("actions", i), i, lines, contracts, customers, price_lists)
             if action is not None:
                 actions.append(action)
         return actions
 
-    def _action(
+    def action(
         self,
         a: ActionIn,
         path: Path,

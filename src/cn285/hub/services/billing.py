@@ -1,0 +1,328 @@
+"""Billing runs: issue every invoice due up to a date, exactly once, numbered without gaps.
+
+A run (1) picks the contracts that may be due (`next_due` on or before the date), in
+batches of whole groups (contracts of one customer, contracts linked by a transfer or a
+change of holder); (2) bills each batch with the engine, which recomputes the contracts'
+history deterministically, and stores the invoices it has not stored yet (a unique key per
+customer, contract, date and currency), with the contracts' new `next_due`, in one
+transaction; (3) numbers the stored, unnumbered invoices in date order, each chunk in the
+transaction that advances the series. A run killed anywhere leaves either a whole batch or
+nothing, and the next run completes the work: each invoice is issued once, numbers have no
+gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from cn285.billing_core.charges import BillingError
+from cn285.billing_core.engine import bill_with_next
+from cn285.billing_core.invoicing import Invoice
+from cn285.billing_core.pricing import PricingError
+from cn285.billing_core.tax import TaxError
+from cn285.hub.services import audit
+from cn285.hub.services.book import Catalog, chunks, load_book
+from cn285.hub.store import models
+from cn285.hub.store.database import session_scope
+from cn285.hub.store.types import now
+
+SERIES = {"invoice": "INV", "credit_note": "CN"}
+_INVOICES = models.Invoice.__table__  # type: ignore[attr-defined]
+_LINES = models.InvoiceLine.__table__  # type: ignore[attr-defined]
+_CONTRACTS = models.Contract.__table__  # type: ignore[attr-defined]
+_SEQUENCES = models.InvoiceSequence.__table__  # type: ignore[attr-defined]
+NUMBER_CHUNK = 1000
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    until: dt.date
+    contracts: int = 0
+    invoices_stored: int = 0
+    issued: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "completed" if not self.errors else "completed_with_errors"
+
+
+def invoice_key(invoice: Invoice) -> str:
+    return f"{invoice.customer}|{invoice.contract or '*'}|{invoice.date}|{invoice.currency.code}"
+
+
+def run_billing(
+    engine: Engine,
+    until: dt.date,
+    *,
+    actor: str = "system",
+    batch_size: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Issue every invoice dated on or before `until` that is not issued yet."""
+    with session_scope(engine) as session:
+        run = models.BillingRun(until=until, actor=actor)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+        audit.record(
+            session,
+            actor,
+            "billing_run:start",
+            "billing_run",
+            str(run_id),
+            None,
+            {"until": until.isoformat()},
+        )
+    result = RunResult(run_id=run_id, until=until)  # type: ignore[arg-type]
+    with Session(engine) as session:
+        catalog = Catalog.load(session)
+        groups = list(_due_groups(session, until))
+    total = sum(len(g) for g in groups)
+    done = 0
+    for batch in _batches(groups, batch_size):
+        try:
+            _bill_batch(engine, batch, until, catalog, run_id, result)  # type: ignore[arg-type]
+        except (BillingError, PricingError, TaxError, IntegrityError, OperationalError):
+            for group in batch:  # isolate the group at fault; the others go on
+                try:
+                    _bill_batch(engine, [group], until, catalog, run_id, result)  # type: ignore[arg-type]
+                except (BillingError, PricingError, TaxError) as exc:
+                    result.errors.append(f"contracts {', '.join(sorted(group))}: {exc}")
+        done += sum(len(g) for g in batch)
+        if progress:
+            progress(done, total)
+    result.contracts = total
+    result.issued = number_pending(engine)
+    with session_scope(engine) as session:
+        run = session.get(models.BillingRun, run_id)
+        assert run is not None
+        run.status = result.status
+        run.finished_at = now()
+        run.contracts = total
+        run.invoices_issued = result.issued.get("invoice", 0)
+        run.credit_notes_issued = result.issued.get("credit_note", 0)
+        run.errors = result.errors
+        session.add(run)
+        audit.record(
+            session,
+            actor,
+            "billing_run:finish",
+            "billing_run",
+            str(run_id),
+            None,
+            {"status": run.status, "issued": result.issued, "errors": result.errors},
+        )
+    return result
+
+
+def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
+    """Groups of contracts billed together, those with a contract due by `until`."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    due: set[str] = set()
+    contracts: list[str] = []
+    for code, customer, next_due, billed_until in session.execute(
+        select(
+            models.Contract.code,
+            models.Contract.customer_code,
+            models.Contract.next_due,
+            models.Contract.billed_until,
+        )
+    ):
+        contracts.append(code)
+        union(f"k:{code}", f"c:{customer}")
+        if billed_until is None or (next_due is not None and next_due <= until):
+            due.add(code)
+    for kind, contract, data in session.execute(
+        select(
+            models.ContractAction.kind,
+            models.ContractAction.contract_code,
+            models.ContractAction.data,
+        ).where(
+            models.ContractAction.kind.in_(["transfer", "change_holder"])  # type: ignore[attr-defined]
+        )
+    ):
+        if kind == "transfer":
+            union(f"k:{contract}", f"k:{data['to']}")
+        else:
+            union(f"k:{contract}", f"c:{data['customer']}")
+    groups: dict[str, set[str]] = {}
+    for code in contracts:
+        groups.setdefault(find(f"k:{code}"), set()).add(code)
+    for members in groups.values():
+        if members & due:
+            yield members
+
+
+def _batches(groups: list[set[str]], size: int) -> Iterator[list[set[str]]]:
+    batch: list[set[str]] = []
+    count = 0
+    for group in groups:
+        batch.append(group)
+        count += len(group)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
+def _bill_batch(
+    engine: Engine,
+    batch: list[set[str]],
+    until: dt.date,
+    catalog: Catalog,
+    run_id: int,
+    result: RunResult,
+) -> None:
+    codes = set().union(*batch)
+    with session_scope(engine) as session:
+        book = load_book(session, codes, catalog)
+        billed = bill_with_next(book, until)
+        candidates = {invoice_key(inv): inv for inv in billed.invoices}
+        existing: set[str] = set()
+        for part in chunks(sorted(candidates)):
+            existing.update(
+                session.scalars(
+                    select(models.Invoice.key).where(models.Invoice.key.in_(part))  # type: ignore[attr-defined]
+                )
+            )
+        new = [(key, inv) for key, inv in candidates.items() if key not in existing]
+        _store(session, new, run_id)
+        session.connection().execute(
+            update(_CONTRACTS)
+            .where(_CONTRACTS.c.code == bindparam("b_code"))
+            .values(billed_until=bindparam("b_until"), next_due=bindparam("b_next")),
+            [
+                {"b_code": code, "b_until": until, "b_next": billed.next_due.get(code)}
+                for code in codes
+            ],
+        )
+    result.invoices_stored += len(new)
+
+
+def _store(session: Session, new: list[tuple[str, Invoice]], run_id: int) -> None:
+    """Insert invoices (unnumbered) and their lines in two statements."""
+    if not new:
+        return
+    connection = session.connection()
+    created = now()
+    ids = (
+        connection.execute(
+            insert(_INVOICES).returning(_INVOICES.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "key": key,
+                    "number": None,
+                    "kind": inv.kind,
+                    "customer_code": inv.customer,
+                    "contract_code": inv.contract,
+                    "date": inv.date,
+                    "currency": inv.currency.code,
+                    "tax_regime": inv.tax_regime.value,
+                    "note": inv.note,
+                    "total_excl_tax": inv.total_excl_tax,
+                    "tax": inv.tax,
+                    "total": inv.total,
+                    "amount_paid": Decimal(0),
+                    "payment_status": "not_paid",
+                    "run_id": run_id,
+                    "created_at": created,
+                    "issued_at": None,
+                }
+                for key, inv in new
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    connection.execute(
+        insert(_LINES),
+        [
+            {
+                "invoice_id": invoice_id,
+                "position": position,
+                "line_ref": line.line,
+                "contract_code": line.contract,
+                "item_code": line.item,
+                "description": line.description,
+                "kind": line.kind,
+                "start": line.start,
+                "end": line.end,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "tax_rate": line.tax_rate,
+                "tax": line.tax,
+                "adjustment": line.adjustment,
+            }
+            for invoice_id, (_, inv) in zip(ids, new, strict=True)
+            for position, line in enumerate(inv.lines, start=1)
+        ],
+    )
+
+
+def number_pending(engine: Engine) -> dict[str, int]:
+    """Number every stored, unnumbered invoice in date order; returns counts by kind."""
+    issued: dict[str, int] = {}
+    while True:
+        with session_scope(engine) as session:
+            count = _number_chunk(session, issued)
+        if count == 0:
+            return issued
+
+
+def _number_chunk(session: Session, issued: dict[str, int]) -> int:
+    # Take the write lock first: on SQLite a transaction that read before writing could
+    # meet a concurrent writer's commit; on PostgreSQL the rows are locked FOR UPDATE.
+    session.execute(update(_SEQUENCES).values(next_number=_SEQUENCES.c.next_number))
+    sequences = {}
+    for kind, series in SERIES.items():
+        statement = select(models.InvoiceSequence).where(models.InvoiceSequence.series == series)
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()
+        seq = session.scalars(statement).first()
+        if seq is None:
+            seq = models.InvoiceSequence(series=series, next_number=1)
+            session.add(seq)
+            session.flush()
+        sequences[kind] = seq
+    pending = session.scalars(
+        select(models.Invoice)
+        .where(models.Invoice.number.is_(None))  # type: ignore[union-attr]
+        .order_by(
+            models.Invoice.date,
+            models.Invoice.customer_code,
+            models.Invoice.contract_code,
+            models.Invoice.id,
+        )
+        .limit(NUMBER_CHUNK)
+    ).all()
+    stamp = now()
+    for invoice in pending:
+        seq = sequences[invoice.kind]
+        invoice.number = f"{seq.series}-{seq.next_number:06d}"
+        invoice.issued_at = stamp
+        seq.next_number += 1
+        issued[invoice.kind] = issued.get(invoice.kind, 0) + 1
+    session.add_all([*pending, *sequences.values()])
+    return len(pending)

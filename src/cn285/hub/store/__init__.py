@@ -1,0 +1,1 @@
+"""Persistence of the hub: SQLModel tables, exact money types, migrations and sessions."""

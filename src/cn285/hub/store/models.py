@@ -1,0 +1,241 @@
+"""The hub's tables (SQLModel). Money and quantities are exact text, instants are UTC.
+
+Rows hold the same facts as a billing scenario (FORMAT.md): the store can always be turned
+back into a `Book` that the engine bills, which is how a billing run works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from cn285.hub.store.types import DecimalText, JSONText, UTCDateTime, now
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=255)
+    country: str = Field(max_length=2)
+    vat_number: str | None = Field(default=None, max_length=32)
+    group_invoices: bool = False
+    email: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "item"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=255)
+    tax_category: str = Field(default="standard", max_length=32)
+    active: bool = True
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
+
+
+class PriceList(SQLModel, table=True):
+    __tablename__ = "price_list"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    currency: str = Field(max_length=3)
+
+
+class Price(SQLModel, table=True):
+    """The pricing model of an item in a price list, as declared (`{model: ..., ...}`)."""
+
+    __tablename__ = "price"
+    __table_args__ = (UniqueConstraint("price_list_code", "item_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    price_list_code: str = Field(foreign_key="price_list.code", max_length=64, index=True)
+    item_code: str = Field(foreign_key="item.code", max_length=64)
+    spec: dict[str, Any] = Field(sa_type=JSONText)
+
+
+class Contract(SQLModel, table=True):
+    __tablename__ = "contract"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    customer_code: str = Field(foreign_key="customer.code", max_length=64, index=True)
+    price_list_code: str = Field(foreign_key="price_list.code", max_length=64)
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    #: the last date a billing run billed this contract up to (changes must come after it)
+    billed_until: dt.date | None = None
+    #: the next date something may be due; a run only recomputes contracts due by its date
+    next_due: dt.date | None = Field(default=None, index=True)
+
+
+class ContractLine(SQLModel, table=True):
+    __tablename__ = "contract_line"
+    __table_args__ = (UniqueConstraint("contract_code", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    contract_code: str = Field(foreign_key="contract.code", max_length=64, index=True)
+    code: str = Field(max_length=64)
+    item_code: str = Field(foreign_key="item.code", max_length=64)
+    kind: str = Field(max_length=16)
+    quantity: Decimal = Field(default=Decimal(1), sa_type=DecimalText)
+    start: dt.date
+    end: dt.date | None = None
+    period: str = Field(default="month", max_length=16)
+    billing_period: str | None = Field(default=None, max_length=16)
+    timing: str = Field(default="advance", max_length=16)
+    alignment: str = Field(default="calendar", max_length=16)
+    prorate: bool = True
+    aggregation: str = Field(default="sum", max_length=64)
+    threshold_quantity: Decimal | None = Field(default=None, sa_type=DecimalText)
+    threshold_amount: Decimal | None = Field(default=None, sa_type=DecimalText)
+    trigger: str | None = Field(default=None, max_length=32)
+    of: str | None = Field(default=None, max_length=64)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.contract_code}/{self.code}"
+
+
+class ContractAction(SQLModel, table=True):
+    """A contract change, as declared: `kind`, `on` and its own fields in `data`.
+
+    `contract_code` is the contract addressed, or the contract of the line addressed
+    (`line_ref`), so that a contract's changes are found in one look-up.
+    """
+
+    __tablename__ = "contract_action"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    on: dt.date | None = None
+    contract_code: str | None = Field(default=None, max_length=64, index=True)
+    line_ref: str | None = Field(default=None, max_length=130, index=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    actor: str = Field(default="system", max_length=64)
+
+
+class UsageRecord(SQLModel, table=True):
+    __tablename__ = "usage_record"
+    __table_args__ = (UniqueConstraint("line_ref", "client_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    line_ref: str = Field(max_length=130)
+    client_id: str = Field(max_length=128)  # the sender's id: a retry is ignored, not doubled
+    at: datetime = Field(sa_type=UTCDateTime)
+    end: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    quantity: Decimal | None = Field(default=None, sa_type=DecimalText)
+    properties: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+    received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice or credit note. Immutable once issued (numbered); corrections are credits."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (Index("ix_invoice_pending", "number", "date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    #: customer|contract|date|currency: what makes a billing run idempotent
+    key: str = Field(max_length=200, unique=True)
+    number: str | None = Field(default=None, max_length=32, unique=True)
+    kind: str = Field(max_length=16)
+    customer_code: str = Field(max_length=64, index=True)
+    contract_code: str | None = Field(default=None, max_length=64, index=True)
+    date: dt.date = Field(index=True)
+    currency: str = Field(max_length=3)
+    tax_regime: str = Field(max_length=32)
+    note: str | None = None
+    total_excl_tax: Decimal = Field(sa_type=DecimalText)
+    tax: Decimal = Field(sa_type=DecimalText)
+    total: Decimal = Field(sa_type=DecimalText)
+    amount_paid: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    payment_status: str = Field(default="not_paid", max_length=16)
+    run_id: int | None = Field(default=None, foreign_key="billing_run.id")
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InvoiceLine(SQLModel, table=True):
+    __tablename__ = "invoice_line"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    position: int
+    line_ref: str = Field(max_length=130, index=True)
+    contract_code: str = Field(max_length=64)
+    item_code: str = Field(max_length=64)
+    description: str
+    kind: str = Field(max_length=16)
+    start: dt.date
+    end: dt.date
+    quantity: Decimal | None = Field(default=None, sa_type=DecimalText)
+    unit_price: Decimal | None = Field(default=None, sa_type=DecimalText)
+    amount: Decimal = Field(sa_type=DecimalText)
+    tax_rate: Decimal = Field(sa_type=DecimalText)
+    tax: Decimal = Field(sa_type=DecimalText)
+    adjustment: bool = False
+
+
+class Payment(SQLModel, table=True):
+    __tablename__ = "payment"
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    date: dt.date
+    amount: Decimal = Field(sa_type=DecimalText)
+    reference: str | None = Field(default=None, max_length=128)
+    source: str = Field(default="manual", max_length=32)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class InvoiceSequence(SQLModel, table=True):
+    """The next number of each series: advanced in the transaction that issues."""
+
+    __tablename__ = "invoice_sequence"
+    series: str = Field(primary_key=True, max_length=16)
+    next_number: int = 1
+
+
+class BillingRun(SQLModel, table=True):
+    __tablename__ = "billing_run"
+    id: int | None = Field(default=None, primary_key=True)
+    until: dt.date
+    status: str = Field(default="running", max_length=16)
+    started_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    contracts: int = 0
+    invoices_issued: int = 0
+    credit_notes_issued: int = 0
+    errors: list[str] = Field(default_factory=list, sa_type=JSONText)
+    actor: str = Field(default="system", max_length=64)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16, index=True)
+    hash: str = Field(max_length=128)  # sha256 of the key; the key itself is never stored
+    read_only: bool = False
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditRecord(SQLModel, table=True):
+    __tablename__ = "audit_record"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32, index=True)
+    entity_key: str = Field(max_length=130, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+
+
+class Setting(SQLModel, table=True):
+    """Company-wide billing settings (the seller's VAT rules, the default time zone)."""
+
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True, max_length=64)
+    value: Any = Field(default=None, sa_type=JSONText)
