@@ -1,0 +1,95 @@
+"""A billing run killed anywhere and started again issues each invoice exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from cn285.billing_core.engine import bill
+from cn285.hub.services.billing import invoice_key
+from cn285.hub.services.book import Catalog, load_book
+from cn285.hub.store import models
+from tests.conftest import ROOT
+from tests.hub.builders import populate
+
+UNTIL = dt.date(2026, 3, 1)
+
+
+def expected(engine) -> dict[str, tuple]:  # noqa: ANN001
+    with Session(engine) as session:
+        codes = set(session.scalars(select(models.Contract.code)))
+        book = load_book(session, codes, Catalog.load(session))
+    return {invoice_key(inv): (inv.kind, inv.total) for inv in bill(book, UNTIL)}
+
+
+def run_cli(db_url: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cn285", "bill", "--until", UNTIL.isoformat(), "--db", db_url,
+         "--batch", "40"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def counts(engine) -> tuple[int, int]:  # noqa: ANN001
+    """Invoices stored, and of those numbered (issued)."""
+    with Session(engine) as session:
+        stored = session.scalar(select(func.count()).select_from(models.Invoice))
+        numbered = session.scalar(
+            select(func.count()).select_from(models.Invoice)
+            .where(models.Invoice.number.is_not(None)))
+    return stored or 0, numbered or 0
+
+
+def kill_when(engine, db_url: str, ready) -> bool:  # noqa: ANN001
+    """Start a run and SIGKILL it as soon as `ready(stored, numbered)`; False if it ended."""
+    process = run_cli(db_url)
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        if ready(*counts(engine)):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+        time.sleep(0.01)
+    process.wait()
+    return False
+
+
+def test_killed_runs_resume_and_issue_each_invoice_once(engine, db_url):
+    populate(engine, 2000)
+    want = expected(engine)
+    total = len(want)
+    kills = [
+        kill_when(engine, db_url, lambda stored, numbered: stored >= total // 5),
+        kill_when(engine, db_url, lambda stored, numbered: stored >= total // 2),
+        kill_when(engine, db_url, lambda stored, numbered: numbered > 0),  # while numbering
+    ]
+    assert kills[:2] == [True, True], "the runs finished before they could be killed"
+    final = run_cli(db_url)
+    out, err = final.communicate(timeout=600)
+    assert final.returncode == 0, err.decode()
+    with Session(engine) as session:
+        rows = session.scalars(select(models.Invoice)).all()
+    got = {row.key: (row.kind, row.total) for row in rows}
+    assert got == want  # nothing missing, nothing twice, same amounts
+    numbers = Counter()
+    for row in rows:
+        assert row.number is not None and row.issued_at is not None
+        series, number = row.number.split("-")
+        numbers[series] += 1
+        assert 1 <= int(number) <= len(rows)
+    by_series = {}
+    for row in rows:
+        series, number = row.number.split("-")
+        by_series.setdefault(series, []).append((int(number), row.date))
+    for series, pairs in by_series.items():
+        pairs.sort()
+        assert [n for n, _ in pairs] == list(range(1, len(pairs) + 1)), series  # no gap
+        dates = [d for _, d in pairs]
+        assert dates == sorted(dates), series  # numbered in date order
