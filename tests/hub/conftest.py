@@ -52,7 +52,7 @@ def _empty(engine: Engine) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # noqa: ANN001
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A URL of an empty, migrated store."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'cn285.db'}"

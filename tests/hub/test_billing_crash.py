@@ -22,7 +22,7 @@ from tests.hub.builders import populate
 UNTIL = dt.date(2026, 3, 1)
 
 
-def expected(engine) -> dict[str, tuple]:  # noqa: ANN001
+def expected(engine) -> dict[str, tuple]:
     with Session(engine) as session:
         codes = set(session.scalars(select(models.Contract.code)))
         book = load_book(session, codes, Catalog.load(session))
@@ -31,23 +31,37 @@ def expected(engine) -> dict[str, tuple]:  # noqa: ANN001
 
 def run_cli(db_url: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "cn285", "bill", "--until", UNTIL.isoformat(), "--db", db_url,
-         "--batch", "40"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "cn285",
+            "bill",
+            "--until",
+            UNTIL.isoformat(),
+            "--db",
+            db_url,
+            "--batch",
+            "40",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
-def counts(engine) -> tuple[int, int]:  # noqa: ANN001
+def counts(engine) -> tuple[int, int]:
     """Invoices stored, and of those numbered (issued)."""
     with Session(engine) as session:
         stored = session.scalar(select(func.count()).select_from(models.Invoice))
         numbered = session.scalar(
-            select(func.count()).select_from(models.Invoice)
-            .where(models.Invoice.number.is_not(None)))
+            select(func.count())
+            .select_from(models.Invoice)
+            .where(models.Invoice.number.is_not(None))
+        )
     return stored or 0, numbered or 0
 
 
-def kill_when(engine, db_url: str, ready) -> bool:  # noqa: ANN001
+def kill_when(engine, db_url: str, ready) -> bool:
     """Start a run and SIGKILL it as soon as `ready(stored, numbered)`; False if it ended."""
     process = run_cli(db_url)
     deadline = time.monotonic() + 300
@@ -72,7 +86,7 @@ def test_killed_runs_resume_and_issue_each_invoice_once(engine, db_url):
     ]
     assert kills[:2] == [True, True], "the runs finished before they could be killed"
     final = run_cli(db_url)
-    out, err = final.communicate(timeout=600)
+    _out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err.decode()
     with Session(engine) as session:
         rows = session.scalars(select(models.Invoice)).all()

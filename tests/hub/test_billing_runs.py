@@ -20,11 +20,16 @@ from tests.conftest import EXAMPLE, OWN_SCENARIOS, SHARED_SCENARIOS
 FILES = [*sorted(SHARED_SCENARIOS.glob("*.yaml")), *sorted(OWN_SCENARIOS.glob("*.yaml"))]
 
 
-def stored_invoices(engine) -> list[tuple]:  # noqa: ANN001
+def stored_invoices(engine) -> list[tuple]:
     with Session(engine) as session:
-        invoices = session.scalars(select(models.Invoice).order_by(
-            models.Invoice.date, models.Invoice.customer_code, models.Invoice.contract_code,
-            models.Invoice.id)).all()
+        invoices = session.scalars(
+            select(models.Invoice).order_by(
+                models.Invoice.date,
+                models.Invoice.customer_code,
+                models.Invoice.contract_code,
+                models.Invoice.id,
+            )
+        ).all()
         result = []
         for inv in invoices:
             lines = session.scalars(
@@ -32,20 +37,40 @@ def stored_invoices(engine) -> list[tuple]:  # noqa: ANN001
                 .where(models.InvoiceLine.invoice_id == inv.id)
                 .order_by(models.InvoiceLine.position)
             ).all()
-            result.append((
-                inv.number, inv.kind, inv.customer_code, inv.contract_code, inv.date,
-                inv.currency, inv.total_excl_tax, inv.tax, inv.total,
-                tuple((ln.line_ref, ln.start, ln.end, ln.amount, ln.tax, ln.quantity)
-                      for ln in lines),
-            ))
+            result.append(
+                (
+                    inv.number,
+                    inv.kind,
+                    inv.customer_code,
+                    inv.contract_code,
+                    inv.date,
+                    inv.currency,
+                    inv.total_excl_tax,
+                    inv.tax,
+                    inv.total,
+                    tuple(
+                        (ln.line_ref, ln.start, ln.end, ln.amount, ln.tax, ln.quantity)
+                        for ln in lines
+                    ),
+                )
+            )
         return result
 
 
-def engine_invoices(scenario) -> list[tuple]:  # noqa: ANN001
+def engine_invoices(scenario) -> list[tuple]:
     return [
-        (inv.number, inv.kind, inv.customer, inv.contract, inv.date, inv.currency.code,
-         inv.total_excl_tax, inv.tax, inv.total,
-         tuple((ln.line, ln.start, ln.end, ln.amount, ln.tax, ln.quantity) for ln in inv.lines))
+        (
+            inv.number,
+            inv.kind,
+            inv.customer,
+            inv.contract,
+            inv.date,
+            inv.currency.code,
+            inv.total_excl_tax,
+            inv.tax,
+            inv.total,
+            tuple((ln.line, ln.start, ln.end, ln.amount, ln.tax, ln.quantity) for ln in inv.lines),
+        )
         for inv in bill(scenario.book, scenario.until)
     ]
 
@@ -62,8 +87,14 @@ def test_loaded_scenario_bills_exactly_what_the_runner_prints(engine, path: Path
 
 
 @pytest.mark.parametrize(
-    "name", ["71-change-period-inside-advance-period.yaml", "52-transfer.yaml",
-             "26-threshold-quantity.yaml", "59-group-invoices.yaml", "53-change-holder.yaml"],
+    "name",
+    [
+        "71-change-period-inside-advance-period.yaml",
+        "52-transfer.yaml",
+        "26-threshold-quantity.yaml",
+        "59-group-invoices.yaml",
+        "53-change-holder.yaml",
+    ],
 )
 def test_billing_day_by_day_issues_the_same_invoices(engine, name: str):
     scenario = load((OWN_SCENARIOS / name).read_text(encoding="utf-8"))
