@@ -121,6 +121,7 @@ def bill_command(
         raise typer.Exit(2) from None
     engine = _engine(db)
     with typer.progressbar(length=1, label="billing", file=sys.stderr) as bar:
+
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
@@ -136,6 +137,44 @@ def bill_command(
         typer.echo(f"error: {error}", err=True)
     if result.errors:
         raise typer.Exit(1)
+
+
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys for the REST API.")
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="GET requests only")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create an API key and print it: it is shown this once, and stored only hashed."""
+    from cn285.hub.services.apikeys import create_key
+    from cn285.hub.services.errors import ServiceError
+    from cn285.hub.store.database import session_scope
+
+    try:
+        with session_scope(_engine(db)) as session:
+            key = create_key(session, name, read_only=read_only)
+    except ServiceError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(key)
+
+
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8285,
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    from cn285.hub.api.app import create_app
+
+    uvicorn.run(create_app(_engine(db)), host=host, port=port, log_level="info")
 
 
 def main() -> None:

@@ -1,0 +1,48 @@
+"""The FastAPI application: routers, error mapping, health."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from cn285.billing_core.scenario.yaml_source import parse_path
+from cn285.hub.api.routes import catalog, contracts, invoices, runs, usage
+from cn285.hub.services.errors import Conflict, Invalid, NotFound
+
+
+def create_app(engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="Cn285",
+        version="0.1.0",
+        description="Variable recurring billing. Every route but /health needs "
+        "`Authorization: Bearer KEY` (`cn285 apikey create NAME`). Amounts are decimal strings.",
+    )
+    app.state.engine = engine
+    for module in (catalog, contracts, usage, invoices, runs):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.exception_handler(NotFound)
+    def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(Invalid)
+    def invalid(_: Request, exc: Invalid) -> JSONResponse:
+        detail = [
+            {"loc": ["body", *parse_path(path)], "msg": message, "type": "value_error"}
+            for path, message in exc.problems
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    return app
