@@ -108,6 +108,9 @@ def bill_command(
     until: Annotated[str, typer.Option("--until", help="Issue every invoice dated up to DATE")],
     db: DbOption = None,
     batch: Annotated[int, typer.Option(help="Contracts per transaction")] = 500,
+    allow_future: Annotated[
+        bool, typer.Option("--allow-future", help="Allow a date more than a year ahead")
+    ] = False,
 ) -> None:
     """Run billing up to a date: issue every invoice due, exactly once, numbered."""
     import datetime as dt
@@ -119,6 +122,14 @@ def bill_command(
     except ValueError:
         typer.echo(f"--until: {until!r} is not a date (YYYY-MM-DD)", err=True)
         raise typer.Exit(2) from None
+    if not allow_future:
+        from cn285.hub.api.schemas import check_horizon
+
+        try:
+            check_horizon(day)
+        except ValueError as exc:
+            typer.echo(f"--until: {exc} (--allow-future to bill further)", err=True)
+            raise typer.Exit(2) from None
     engine = _engine(db)
     with typer.progressbar(length=1, label="billing", file=sys.stderr) as bar:
 

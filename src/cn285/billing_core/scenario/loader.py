@@ -317,7 +317,7 @@ class Builder:
         if threshold is not None:
             if (threshold.quantity is None) == (threshold.amount is None):
                 bad("threshold", "give either quantity or amount")
-            elif (threshold.quantity or threshold.amount) <= 0:  # type: ignore[operator]
+            elif (threshold.quantity if threshold.quantity is not None else threshold.amount) <= 0:  # type: ignore[operator]
                 bad("threshold", "must be positive")
         if ln.quantity < 0:
             bad("quantity", "must be zero or more")

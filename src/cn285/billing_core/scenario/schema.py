@@ -18,7 +18,10 @@ from cn285.billing_core.money import to_decimal
 
 
 def _decimal(value: Any) -> Decimal:
-    return to_decimal(value, "value")
+    try:
+        return to_decimal(value, "value")
+    except TypeError as exc:  # pydantic reports ValueError as a validation error
+        raise ValueError(str(exc)) from None
 
 
 def _text(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -45,4 +46,20 @@ def create_app(engine: Engine) -> FastAPI:
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(ValidationError)
+    def validation(_: Request, exc: ValidationError) -> JSONResponse:
+        """A value a service validated after merging it with stored data (a PATCH)."""
+        detail = [
+            {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     return app
+
+
+def _loc(path: str) -> list[str | int]:
+    """A problem's path as FastAPI's `loc` list (a key with brackets stays whole)."""
+    try:
+        return list(parse_path(path))
+    except ValueError:
+        return [path]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1  # the largest id a database integer holds
 
 
 class Page(BaseModel, Generic[T]):
@@ -27,9 +28,10 @@ def decode(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id":
+        number = int(value)
+        if kind != "id" or not 0 <= number <= MAX_ID:
             raise ValueError
-        return int(value)
+        return number
     except (ValueError, UnicodeDecodeError):
         raise HTTPException(
             422,

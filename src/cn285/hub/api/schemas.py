@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Out(BaseModel):
@@ -30,11 +30,13 @@ class CustomerOut(Out):
 
 
 class CustomerUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are (null removes a VAT number)."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    country: str | None = None
+    name: str = Field(None, min_length=1)  # type: ignore[assignment]
+    country: str = Field(None, pattern=r"^[A-Za-z]{2}$")  # type: ignore[assignment]
     vat_number: str | None = None
-    group_invoices: bool | None = None
+    group_invoices: bool = Field(None)  # type: ignore[assignment]
 
 
 class ItemOut(Out):
@@ -46,10 +48,12 @@ class ItemOut(Out):
 
 
 class ItemUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    tax_category: str | None = None
-    active: bool | None = None
+    name: str = Field(None, min_length=1)  # type: ignore[assignment]
+    tax_category: str = Field(None, min_length=1)  # type: ignore[assignment]
+    active: bool = Field(None)  # type: ignore[assignment]
 
 
 class PriceListOut(BaseModel):
@@ -154,7 +158,25 @@ class InvoiceOut(Out):
 
 class BillingRunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    until: dt.date
+    until: dt.date = Field(
+        description="issue every invoice dated up to this day (at most a year ahead of today)"
+    )
+
+    @field_validator("until")
+    @classmethod
+    def _not_far_ahead(cls, value: dt.date) -> dt.date:
+        return check_horizon(value)
+
+
+MAX_AHEAD = dt.timedelta(days=366)
+
+
+def check_horizon(value: dt.date) -> dt.date:
+    """Invoices are not issued years ahead: a mistyped year would bill decades at once."""
+    limit = dt.date.today() + MAX_AHEAD
+    if value > limit:
+        raise ValueError(f"at most a year ahead of today ({limit})")
+    return value
 
 
 class BillingRunOut(Out):

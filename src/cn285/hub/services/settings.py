@@ -25,7 +25,12 @@ def get(session: Session, key: str, default: Any = None) -> Any:
 
 
 def put(session: Session, key: str, value: Any) -> None:
+    """Store a setting; None removes it."""
     row = session.get(Setting, key)
+    if value is None:
+        if row is not None:
+            session.delete(row)
+        return
     if row is None:
         session.add(Setting(key=key, value=value))
     else:

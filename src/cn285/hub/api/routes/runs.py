@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, status
 from sqlalchemy import select
 
 from cn285.hub.api.deps import DB, CallerDep
-from cn285.hub.api.pagination import Cursor, Limit, Page, page
+from cn285.hub.api.pagination import MAX_ID, Cursor, Limit, Page, page
 from cn285.hub.api.schemas import AuditOut, BillingRunIn, BillingRunOut, SettingsBody
 from cn285.hub.services import settings
 from cn285.hub.services.billing import run_billing
@@ -37,7 +39,9 @@ def list_runs(db: DB, _: CallerDep, limit: int = Limit, cursor: str | None = Cur
 
 
 @router.get("/billing-runs/{run_id}", response_model=BillingRunOut, tags=["billing runs"])
-def get_run(run_id: int, db: DB, _: CallerDep) -> models.BillingRun:
+def get_run(
+    run_id: Annotated[int, Path(ge=1, le=MAX_ID)], db: DB, _: CallerDep
+) -> models.BillingRun:
     row = db.get(models.BillingRun, run_id)
     if row is None:
         raise NotFound("billing run", str(run_id))
