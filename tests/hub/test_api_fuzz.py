@@ -30,8 +30,11 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_engine))
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_no_server_error(case):
     response = case.call(headers={"Authorization": f"Bearer {KEY}"})
     assert response.status_code < 500, (case.method, case.path, response.text)
