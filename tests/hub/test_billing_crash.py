@@ -15,9 +15,9 @@ from sqlmodel import Session
 from cn285.billing_core.engine import bill
 from cn285.hub.services.billing import invoice_key
 from cn285.hub.services.book import Catalog, load_book
+from cn285.hub.services.sample import populate
 from cn285.hub.store import models
 from tests.conftest import ROOT
-from tests.hub.builders import populate
 
 UNTIL = dt.date(2026, 3, 1)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
@@ -31,6 +31,7 @@ from cn285.billing_core.tax import TaxError
 from cn285.hub.services import audit
 from cn285.hub.services.book import Catalog, chunks, load_book
 from cn285.hub.store import models
+from cn285.hub.store.bulk import insert_rows
 from cn285.hub.store.database import session_scope
 from cn285.hub.store.types import now
 
@@ -39,6 +40,42 @@ _INVOICES = models.Invoice.__table__  # type: ignore[attr-defined]
 _LINES = models.InvoiceLine.__table__  # type: ignore[attr-defined]
 _CONTRACTS = models.Contract.__table__  # type: ignore[attr-defined]
 _SEQUENCES = models.InvoiceSequence.__table__  # type: ignore[attr-defined]
+_INVOICE_COLUMNS = (
+    "key",
+    "number",
+    "kind",
+    "customer_code",
+    "contract_code",
+    "date",
+    "currency",
+    "tax_regime",
+    "note",
+    "total_excl_tax",
+    "tax",
+    "total",
+    "amount_paid",
+    "payment_status",
+    "run_id",
+    "created_at",
+    "issued_at",
+)
+_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "line_ref",
+    "contract_code",
+    "item_code",
+    "description",
+    "kind",
+    "start",
+    "end",
+    "quantity",
+    "unit_price",
+    "amount",
+    "tax_rate",
+    "tax",
+    "adjustment",
+)
 NUMBER_CHUNK = 1000
 
 
@@ -226,56 +263,63 @@ def _store(session: Session, new: list[tuple[str, Invoice]], run_id: int) -> Non
         return
     connection = session.connection()
     created = now()
-    ids = (
-        connection.execute(
-            insert(_INVOICES).returning(_INVOICES.c.id, sort_by_parameter_order=True),
-            [
-                {
-                    "key": key,
-                    "number": None,
-                    "kind": inv.kind,
-                    "customer_code": inv.customer,
-                    "contract_code": inv.contract,
-                    "date": inv.date,
-                    "currency": inv.currency.code,
-                    "tax_regime": inv.tax_regime.value,
-                    "note": inv.note,
-                    "total_excl_tax": inv.total_excl_tax,
-                    "tax": inv.tax,
-                    "total": inv.total,
-                    "amount_paid": Decimal(0),
-                    "payment_status": "not_paid",
-                    "run_id": run_id,
-                    "created_at": created,
-                    "issued_at": None,
-                }
-                for key, inv in new
-            ],
-        )
-        .scalars()
-        .all()
-    )
-    connection.execute(
-        insert(_LINES),
+    insert_rows(
+        connection,
+        _INVOICES,
+        _INVOICE_COLUMNS,
         [
-            {
-                "invoice_id": invoice_id,
-                "position": position,
-                "line_ref": line.line,
-                "contract_code": line.contract,
-                "item_code": line.item,
-                "description": line.description,
-                "kind": line.kind,
-                "start": line.start,
-                "end": line.end,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "amount": line.amount,
-                "tax_rate": line.tax_rate,
-                "tax": line.tax,
-                "adjustment": line.adjustment,
-            }
-            for invoice_id, (_, inv) in zip(ids, new, strict=True)
+            (
+                key,
+                None,
+                inv.kind,
+                inv.customer,
+                inv.contract,
+                inv.date,
+                inv.currency.code,
+                inv.tax_regime.value,
+                inv.note,
+                inv.total_excl_tax,
+                inv.tax,
+                inv.total,
+                Decimal(0),
+                "not_paid",
+                run_id,
+                created,
+                None,
+            )
+            for key, inv in new
+        ],
+    )
+    id_of: dict[str, int] = {}
+    for part in chunks([key for key, _ in new]):
+        id_of.update(
+            connection.execute(
+                select(_INVOICES.c.key, _INVOICES.c.id).where(_INVOICES.c.key.in_(part))
+            ).all()
+        )
+    insert_rows(
+        connection,
+        _LINES,
+        _LINE_COLUMNS,
+        [
+            (
+                id_of[key],
+                position,
+                line.line,
+                line.contract,
+                line.item,
+                line.description,
+                line.kind,
+                line.start,
+                line.end,
+                line.quantity,
+                line.unit_price,
+                line.amount,
+                line.tax_rate,
+                line.tax,
+                line.adjustment,
+            )
+            for key, inv in new
             for position, line in enumerate(inv.lines, start=1)
         ],
     )
@@ -306,23 +350,27 @@ def _number_chunk(session: Session, issued: dict[str, int]) -> int:
             session.add(seq)
             session.flush()
         sequences[kind] = seq
-    pending = session.scalars(
-        select(models.Invoice)
-        .where(models.Invoice.number.is_(None))  # type: ignore[union-attr]
+    pending = session.execute(
+        select(_INVOICES.c.id, _INVOICES.c.kind)
+        .where(_INVOICES.c.number.is_(None))
         .order_by(
-            models.Invoice.date,
-            models.Invoice.customer_code,
-            models.Invoice.contract_code,
-            models.Invoice.id,
+            _INVOICES.c.date, _INVOICES.c.customer_code, _INVOICES.c.contract_code, _INVOICES.c.id
         )
         .limit(NUMBER_CHUNK)
     ).all()
     stamp = now()
-    for invoice in pending:
-        seq = sequences[invoice.kind]
-        invoice.number = f"{seq.series}-{seq.next_number:06d}"
-        invoice.issued_at = stamp
+    updates = []
+    for invoice_id, kind in pending:
+        seq = sequences[kind]
+        updates.append({"b_id": invoice_id, "b_number": f"{seq.series}-{seq.next_number:06d}"})
         seq.next_number += 1
-        issued[invoice.kind] = issued.get(invoice.kind, 0) + 1
-    session.add_all([*pending, *sequences.values()])
+        issued[kind] = issued.get(kind, 0) + 1
+    if updates:
+        session.connection().execute(
+            update(_INVOICES)
+            .where(_INVOICES.c.id == bindparam("b_id"))
+            .values(number=bindparam("b_number"), issued_at=stamp),
+            updates,
+        )
+    session.add_all(sequences.values())
     return len(pending)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -17,8 +18,14 @@ from cn285.billing_core.tax import TaxRules
 from cn285.billing_core.usage import UsageRecord
 from cn285.hub.services import settings
 from cn285.hub.store import convert, models
+from cn285.hub.store.bulk import select_in
 
 _CHUNK = 500  # bound parameters per IN (...) query
+_C = models.Contract.__table__  # type: ignore[attr-defined]
+_L = models.ContractLine.__table__  # type: ignore[attr-defined]
+_A = models.ContractAction.__table__  # type: ignore[attr-defined]
+_CU = models.Customer.__table__  # type: ignore[attr-defined]
+_U = models.UsageRecord.__table__  # type: ignore[attr-defined]
 
 
 def chunks(values: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
@@ -52,24 +59,12 @@ def load_book(session: Session, codes: Collection[str], catalog: Catalog) -> Boo
     """The book of the contracts `codes` (which must include every contract they are linked
     to by a transfer or share invoices with)."""
     code_list = sorted(codes)
-    contract_rows: list[models.Contract] = []
-    line_rows: list[models.ContractLine] = []
-    action_rows: list[models.ContractAction] = []
-    for part in chunks(code_list):
-        contract_rows += session.scalars(
-            select(models.Contract).where(models.Contract.code.in_(part))  # type: ignore[attr-defined]
-        ).all()
-        line_rows += session.scalars(
-            select(models.ContractLine)
-            .where(models.ContractLine.contract_code.in_(part))  # type: ignore[attr-defined]
-            .order_by(models.ContractLine.id)
-        ).all()
-        action_rows += session.scalars(
-            select(models.ContractAction)
-            .where(models.ContractAction.contract_code.in_(part))  # type: ignore[union-attr]
-            .order_by(models.ContractAction.id)
-        ).all()
-    lines_by_contract: dict[str, list[models.ContractLine]] = {}
+    # Plain rows (not ORM instances): a run reads hundreds of thousands of them.
+    connection = session.connection()
+    contract_rows = select_in(connection, _C, "code", code_list)
+    line_rows = select_in(connection, _L, "contract_code", code_list)
+    action_rows = select_in(connection, _A, "contract_code", code_list)
+    lines_by_contract: dict[str, list[Any]] = {}
     for row in line_rows:
         lines_by_contract.setdefault(row.contract_code, []).append(row)
     contracts = {
@@ -102,22 +97,13 @@ def load_book(session: Session, codes: Collection[str], catalog: Catalog) -> Boo
 
 
 def load_customers(session: Session, codes: Iterable[str]) -> dict[str, Customer]:
-    result: dict[str, Customer] = {}
-    for part in chunks(sorted(codes)):
-        for row in session.scalars(
-            select(models.Customer).where(models.Customer.code.in_(part))  # type: ignore[attr-defined]
-        ):
-            result[row.code] = convert.customer(row)
-    return result
+    rows = select_in(session.connection(), _CU, "code", sorted(codes))
+    return {row.code: convert.customer(row) for row in rows}
 
 
 def load_usage(session: Session, refs: list[str]) -> dict[str, list[UsageRecord]]:
     usage: dict[str, list[UsageRecord]] = {}
     for part in chunks(refs):
-        for row in session.scalars(
-            select(models.UsageRecord)
-            .where(models.UsageRecord.line_ref.in_(part))  # type: ignore[attr-defined]
-            .order_by(models.UsageRecord.id)
-        ):
+        for row in session.execute(select(*_U.c).where(_U.c.line_ref.in_(part)).order_by(_U.c.id)):
             usage.setdefault(row.line_ref, []).append(convert.usage(row))
     return usage

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from cn285.billing_core.usage import Aggregation
@@ -24,9 +24,11 @@ from cn285.hub.services import settings
 from cn285.hub.services.book import chunks
 from cn285.hub.services.errors import Invalid
 from cn285.hub.store import models
+from cn285.hub.store.bulk import insert_rows
 
 _TABLE = models.UsageRecord.__table__  # type: ignore[attr-defined]
 _FIELDS = {"line", "id", "at", "start", "end", "quantity", "properties"}
+_COLUMNS = ("line_ref", "client_id", "at", "end", "quantity", "properties", "received_at")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ class Ingested:
 
 @dataclass
 class _LineInfo:
-    line: models.ContractLine
+    contract: str
+    kind: str
+    start: dt.date
+    end: dt.date | None
     aggregation: Aggregation
     zone: ZoneInfo
     billed_through: dt.date | None
@@ -65,7 +70,7 @@ def ingest(session: Session, records: list[Mapping[str, Any]]) -> Ingested:
         info = lines[row["line_ref"]]
         if info.progressive:
             day = row["at"].astimezone(info.zone).date()
-            contract = info.line.contract_code
+            contract = info.contract
             if contract not in earliest or day < earliest[contract]:
                 earliest[contract] = day
         if len(problems) >= 50:
@@ -84,53 +89,99 @@ def ingest(session: Session, records: list[Mapping[str, Any]]) -> Ingested:
 
 
 def insert_records(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert usage rows, ignoring those already received (same line and id)."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    created = 0
-    now = dt.datetime.now(dt.UTC)
-    for i in range(0, len(rows), 5000):
-        part = [{**row, "received_at": now} for row in rows[i : i + 5000]]
-        statement = (
-            maker(_TABLE)
-            .on_conflict_do_nothing(index_elements=["line_ref", "client_id"])
-            .returning(_TABLE.c.id)
-        )
-        # rows come back only for records actually inserted: the count of new records
-        created += len(session.execute(statement, part).all())
-    return created
+    """Insert usage rows, ignoring those already received (same line and id); returns how
+    many were new."""
+    received = dt.datetime.now(dt.UTC)
+    return insert_rows(
+        session.connection(),
+        _TABLE,
+        _COLUMNS,
+        [
+            (
+                r["line_ref"],
+                r["client_id"],
+                r["at"],
+                r.get("end"),
+                r.get("quantity"),
+                r.get("properties"),
+                received,
+            )
+            for r in rows
+        ],
+        on_conflict_ignore=("line_ref", "client_id"),
+    )
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What never changes about a line once created (lines are not edited, only changed
+    by dated actions)."""
+
+    contract: str
+    kind: str
+    start: dt.date
+    end: dt.date | None
+    aggregation: Aggregation
+    zone: str | None
+    progressive: bool
+
+
+_STATIC: WeakKeyDictionary[Engine, dict[str, _Static]] = WeakKeyDictionary()
 
 
 def _line_infos(session: Session, refs: Iterable[str]) -> dict[str, _LineInfo]:
-    pairs = [ref.split("/", 1) for ref in refs if ref.count("/") == 1]
-    contracts = sorted({c for c, _ in pairs})
-    infos: dict[str, _LineInfo] = {}
-    default_zone = settings.timezone(session)
-    zones: dict[str, str | None] = {}
-    for part in chunks(contracts):
-        for code, zone in session.execute(
-            select(models.Contract.code, models.Contract.timezone).where(
-                models.Contract.code.in_(part)  # type: ignore[attr-defined]
+    cache = _STATIC.setdefault(session.get_bind(), {})  # type: ignore[arg-type]
+    wanted = set(refs)
+    missing = sorted({ref.split("/", 1)[0] for ref in wanted - cache.keys() if ref.count("/") == 1})
+    lines = models.ContractLine
+    for part in chunks(missing):
+        rows = session.execute(
+            select(
+                lines.contract_code,
+                lines.code,
+                lines.kind,
+                lines.aggregation,
+                lines.start,
+                lines.end,
+                lines.threshold_quantity,
+                lines.threshold_amount,
+                lines.period,
+                models.Contract.timezone,
             )
-        ):
-            zones[code] = zone
-        for line in session.scalars(
-            select(models.ContractLine).where(models.ContractLine.contract_code.in_(part))  # type: ignore[attr-defined]
-        ):
-            ref = f"{line.contract_code}/{line.code}"
-            if ref in refs:
-                infos[ref] = _LineInfo(
-                    line,
-                    Aggregation.parse(line.aggregation),
-                    ZoneInfo(zones.get(line.contract_code) or default_zone),
-                    None,
-                    line.threshold_quantity is not None
-                    or line.threshold_amount is not None
-                    or line.period == "none",
-                )
-    for part in chunks(sorted(infos)):
+            .join(models.Contract, models.Contract.code == lines.contract_code)
+            .where(lines.contract_code.in_(part))  # type: ignore[attr-defined]
+        )
+        for contract, code, kind, aggregation, start, end, t_qty, t_amount, period, zone in rows:
+            cache[f"{contract}/{code}"] = _Static(
+                contract,
+                kind,
+                start,
+                end,
+                Aggregation.parse(aggregation),
+                zone,
+                t_qty is not None or t_amount is not None or period == "none",
+            )
+    default_zone = settings.timezone(session)
+    zones: dict[str | None, ZoneInfo] = {}
+    infos: dict[str, _LineInfo] = {}
+    for ref in wanted:
+        static = cache.get(ref)
+        if static is None:
+            continue
+        if static.zone not in zones:
+            zones[static.zone] = ZoneInfo(static.zone or default_zone)
+        infos[ref] = _LineInfo(
+            static.contract,
+            static.kind,
+            static.start,
+            static.end,
+            static.aggregation,
+            zones[static.zone],
+            None,
+            static.progressive,
+        )
+    usage_refs = sorted(ref for ref, info in infos.items() if info.kind == "usage")
+    for part in chunks(usage_refs):
         for ref, through in session.execute(
             select(models.InvoiceLine.line_ref, func.max(models.InvoiceLine.end))
             .where(models.InvoiceLine.line_ref.in_(part))  # type: ignore[attr-defined]
@@ -156,8 +207,8 @@ def _row(
     if info is None:
         problems.append((f"{where}.line", f"unknown line {ref!r} (write CONTRACT/LINE)"))
         return None
-    if info.line.kind != "usage":
-        problems.append((f"{where}.line", f"{ref} is a {info.line.kind} line, not a usage line"))
+    if info.kind != "usage":
+        problems.append((f"{where}.line", f"{ref} is a {info.kind} line, not a usage line"))
         return None
     client_id = record.get("id")
     if not isinstance(client_id, str | int) or isinstance(client_id, bool) or client_id == "":
@@ -188,8 +239,7 @@ def _row(
         ):
             raise _Bad(f"{where}.properties", f"needs property {info.aggregation.argument!r}")
         day = at.astimezone(info.zone).date()
-        line = info.line
-        if day < line.start or (line.end is not None and day > line.end):
+        if day < info.start or (info.end is not None and day > info.end):
             raise _Bad(f"{where}.at", f"usage on {day} is outside the service of {ref}")
         if info.billed_through is not None and day <= info.billed_through:
             raise _Bad(

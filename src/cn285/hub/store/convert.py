@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from cn285.billing_core.calendar import Alignment, Period
@@ -23,20 +24,31 @@ def item(row: models.Item) -> Item:
     return Item(row.code, row.name, row.tax_category)
 
 
-def line(row: models.ContractLine) -> Line:
+_KINDS = {k.value: k for k in LineKind}
+_PERIODS = {p.value: p for p in Period}
+_TIMINGS = {t.value: t for t in Timing}
+_ALIGNMENTS = {a.value: a for a in Alignment}
+
+
+@lru_cache(maxsize=256)
+def _aggregation(text: str) -> Aggregation:
+    return Aggregation.parse(text)
+
+
+def line(row: Any) -> Line:
     return Line(
         code=row.code,
         item=row.item_code,
-        kind=LineKind(row.kind),
+        kind=_KINDS[row.kind],
         start=row.start,
         quantity=row.quantity,
         end=row.end,
-        period=Period(row.period),
-        billing_period=Period(row.billing_period) if row.billing_period else None,
-        timing=Timing(row.timing),
-        alignment=Alignment(row.alignment),
+        period=_PERIODS[row.period],
+        billing_period=_PERIODS[row.billing_period] if row.billing_period else None,
+        timing=_TIMINGS[row.timing],
+        alignment=_ALIGNMENTS[row.alignment],
         prorate=row.prorate,
-        aggregation=Aggregation.parse(row.aggregation),
+        aggregation=_aggregation(row.aggregation),
         threshold_quantity=row.threshold_quantity,
         threshold_amount=row.threshold_amount,
         usage_complete_trigger=row.trigger == "usage_complete",

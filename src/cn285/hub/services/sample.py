@@ -1,4 +1,5 @@
-"""Builders of stores with many contracts, written straight through SQL for speed."""
+"""Stores with many similar contracts, written straight through SQL: for benchmarks and
+load tests, where going through the API would measure the API instead."""
 
 from __future__ import annotations
 

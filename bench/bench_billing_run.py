@@ -1,0 +1,83 @@
+"""A billing run over N contracts × 3 lines from the store, then the same run again; print
+seconds and peak memory for both, on SQLite.
+
+    python bench/bench_billing_run.py [--contracts 100000]
+
+Each contract (one customer each) has a flat recurring line billed monthly in advance, a
+usage line with graduated tiers (3 records in January) and a 5 % cascade on it, starting
+between 1 and 20 January 2026. The run bills up to 1 February 2026: two invoices per
+contract (the prorated January platform fee; February's fee with January's usage and
+royalty). Memory is measured in a fresh process for each size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import machine, peak_rss_mb
+
+from cn285.hub.services.billing import run_billing
+from cn285.hub.services.sample import populate
+from cn285.hub.store.database import open_engine
+
+UNTIL = dt.date(2026, 2, 1)
+
+
+def measure(contracts: int) -> dict[str, float]:
+    """Populate a new store and time two runs (in this process)."""
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_engine(f"sqlite:///{folder}/bench.db")
+        for first in range(0, contracts, 20_000):
+            populate(engine, min(20_000, contracts - first), first=first)
+        before = peak_rss_mb()
+        started = time.perf_counter()
+        first_run = run_billing(engine, UNTIL)
+        first_seconds = time.perf_counter() - started
+        first_peak = peak_rss_mb()
+        started = time.perf_counter()
+        second_run = run_billing(engine, UNTIL)
+        second_seconds = time.perf_counter() - started
+        assert not first_run.errors and not second_run.errors
+        return {
+            "contracts": contracts,
+            "issued": sum(first_run.issued.values()),
+            "reissued": sum(second_run.issued.values()),
+            "first": first_seconds,
+            "second": second_seconds,
+            "memory_before": before,
+            "memory_peak": first_peak,
+        }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one)))
+        raise SystemExit
+    print(f"machine              {machine()}")
+    for size in args.contracts:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        print(
+            f"{r['contracts']:>9,} contracts  first run {r['first']:6.1f} s "
+            f"({r['issued']:,} invoices; target ≤ 30 s at 100,000)  "
+            f"re-run {r['second']:5.2f} s ({r['reissued']} issued; target ≤ 10 %)  "
+            f"peak memory {r['memory_peak']:,.0f} MB (after loading {r['memory_before']:,.0f} MB)"
+        )
