@@ -32,7 +32,7 @@ from cn285.hub.store.database import open_engine
 UNTIL = dt.date(2026, 2, 1)
 
 
-def measure(contracts: int) -> dict[str, float]:
+def measure(contracts: int, workers: int) -> dict[str, float]:
     """Populate a new store and time two runs (in this process)."""
     with tempfile.TemporaryDirectory() as folder:
         engine = open_engine(f"sqlite:///{folder}/bench.db")
@@ -40,7 +40,7 @@ def measure(contracts: int) -> dict[str, float]:
             populate(engine, min(20_000, contracts - first), first=first)
         before = peak_rss_mb()
         started = time.perf_counter()
-        first_run = run_billing(engine, UNTIL)
+        first_run = run_billing(engine, UNTIL, workers=workers)
         first_seconds = time.perf_counter() - started
         first_peak = peak_rss_mb()
         started = time.perf_counter()
@@ -61,23 +61,20 @@ def measure(contracts: int) -> dict[str, float]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, args.workers[0])))
         raise SystemExit
     print(f"machine              {machine()}")
-    for size in args.contracts:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+    for size, workers in [(n, w) for n in args.contracts for w in args.workers]:
+        command = [sys.executable, __file__, "--one", str(size), "--workers", str(workers)]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
         print(
-            f"{r['contracts']:>9,} contracts  first run {r['first']:6.1f} s "
-            f"({r['issued']:,} invoices; target ≤ 30 s at 100,000)  "
-            f"re-run {r['second']:5.2f} s ({r['reissued']} issued; target ≤ 10 %)  "
-            f"peak memory {r['memory_peak']:,.0f} MB (after loading {r['memory_before']:,.0f} MB)"
+            f"{r['contracts']:>9,} contracts, {r['workers']} worker(s): "
+            f"first run {r['first']:6.1f} s ({r['issued']:,} invoices; target ≤ 30 s at "
+            f"100,000), re-run {r['second']:5.2f} s ({r['reissued']} issued; target ≤ 10 %), "
+            f"peak memory {r['memory_peak']:,.0f} MB"
         )

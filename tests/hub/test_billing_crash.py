@@ -107,3 +107,53 @@ def test_killed_runs_resume_and_issue_each_invoice_once(engine, db_url):
         assert [n for n, _ in pairs] == list(range(1, len(pairs) + 1)), series  # no gap
         dates = [d for _, d in pairs]
         assert dates == sorted(dates), series  # numbered in date order
+
+
+def test_worker_processes_issue_the_same_invoices_once(engine):
+    populate(engine, 400)
+    want = expected(engine)
+    from cn285.hub.services.billing import run_billing
+
+    result = run_billing(engine, UNTIL, batch_size=30, workers=2)
+    assert result.errors == [] and sum(result.issued.values()) == len(want)
+    with Session(engine) as session:
+        got = {row.key: (row.kind, row.total) for row in session.scalars(select(models.Invoice))}
+    assert got == want
+    assert run_billing(engine, UNTIL, workers=2).issued == {}
+
+
+def test_a_change_while_a_batch_is_computed_is_not_lost(engine, monkeypatch):
+    """Usage accepted between a batch's computation and its write is billed: the write sees
+    the contract's version moved and computes again under lock."""
+    from cn285.hub.services import billing
+    from cn285.hub.services.usage import ingest
+    from cn285.hub.store.database import session_scope
+
+    populate(engine, 3)
+    original = billing._compute
+    calls = []
+
+    def compute_then_usage_arrives(session, codes, until, catalog):
+        answer = original(session, codes, until, catalog)
+        if not calls:
+            with session_scope(engine) as other:
+                ingest(
+                    other,
+                    [
+                        {
+                            "line": "K0000000/L2",
+                            "id": "late",
+                            "quantity": "5000",
+                            "at": "2026-01-29T10:00:00+00:00",
+                        }
+                    ],
+                )
+        calls.append(codes)
+        return answer
+
+    monkeypatch.setattr(billing, "_compute", compute_then_usage_arrives)
+    billing.run_billing(engine, UNTIL, batch_size=10)
+    assert len(calls) == 2  # computed again once it saw the change
+    assert {k: v for k, v in expected(engine).items()} == {
+        row.key: (row.kind, row.total) for row in Session(engine).scalars(select(models.Invoice))
+    }

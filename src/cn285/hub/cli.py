@@ -111,6 +111,7 @@ def bill_command(
     allow_future: Annotated[
         bool, typer.Option("--allow-future", help="Allow a date more than a year ahead")
     ] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Processes billing batches")] = 1,
 ) -> None:
     """Run billing up to a date: issue every invoice due, exactly once, numbered."""
     import datetime as dt
@@ -137,7 +138,9 @@ def bill_command(
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-        result = run_billing(engine, day, actor="cli", batch_size=batch, progress=progress)
+        result = run_billing(
+            engine, day, actor="cli", batch_size=batch, progress=progress, workers=workers
+        )
     issued = result.issued
     typer.echo(
         f"billing run {result.run_id} until {day}: {result.contracts} contracts, "

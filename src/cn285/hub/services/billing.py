@@ -14,7 +14,9 @@ gap.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,7 +34,7 @@ from cn285.hub.services import audit
 from cn285.hub.services.book import Catalog, chunks, load_book
 from cn285.hub.store import models
 from cn285.hub.store.bulk import insert_rows
-from cn285.hub.store.database import session_scope
+from cn285.hub.store.database import open_engine, session_scope
 from cn285.hub.store.types import now
 
 SERIES = {"invoice": "INV", "credit_note": "CN"}
@@ -104,8 +106,12 @@ def run_billing(
     actor: str = "system",
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> RunResult:
-    """Issue every invoice dated on or before `until` that is not issued yet."""
+    """Issue every invoice dated on or before `until` that is not issued yet.
+
+    With `workers` > 1, batches are billed by that many processes (the engine's work runs
+    in parallel; writes stay one transaction per batch)."""
     with session_scope(engine) as session:
         run = models.BillingRun(until=until, actor=actor)
         session.add(run)
@@ -126,18 +132,29 @@ def run_billing(
         groups = list(_due_groups(session, until))
     total = sum(len(g) for g in groups)
     done = 0
-    for batch in _batches(groups, batch_size):
-        try:
-            _bill_batch(engine, batch, until, catalog, run_id, result)  # type: ignore[arg-type]
-        except (BillingError, PricingError, TaxError, IntegrityError, OperationalError):
-            for group in batch:  # isolate the group at fault; the others go on
-                try:
-                    _bill_batch(engine, [group], until, catalog, run_id, result)  # type: ignore[arg-type]
-                except (BillingError, PricingError, TaxError) as exc:
-                    result.errors.append(f"contracts {', '.join(sorted(group))}: {exc}")
-        done += sum(len(g) for g in batch)
-        if progress:
-            progress(done, total)
+    batches = list(_batches(groups, batch_size))
+    if workers > 1 and len(batches) > 1:
+        url = engine.url.render_as_string(hide_password=False)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = {
+                pool.submit(_worker_batch, url, batch, until, run_id): batch for batch in batches
+            }
+            for future in as_completed(futures):
+                stored, errors = future.result()
+                result.invoices_stored += stored
+                result.errors += errors
+                done += sum(len(g) for g in futures[future])
+                if progress:
+                    progress(done, total)
+    else:
+        for batch in batches:
+            stored, errors = _bill_or_isolate(engine, batch, until, catalog, run_id)
+            result.invoices_stored += stored
+            result.errors += errors
+            done += sum(len(g) for g in batch)
+            if progress:
+                progress(done, total)
     result.contracts = total
     result.issued = number_pending(engine)
     with session_scope(engine) as session:
@@ -223,25 +240,84 @@ def _batches(groups: list[set[str]], size: int) -> Iterator[list[set[str]]]:
         yield batch
 
 
+_ENGINES: dict[str, Engine] = {}
+_CATALOGS: dict[tuple[str, int], Catalog] = {}
+
+
+def _worker_batch(
+    url: str, batch: list[set[str]], until: dt.date, run_id: int
+) -> tuple[int, list[str]]:
+    """A batch billed in a worker process, with the process's own engine."""
+    engine = _ENGINES.get(url) or _ENGINES.setdefault(url, open_engine(url, migrate=False))
+    catalog = _CATALOGS.get((url, run_id))
+    if catalog is None:
+        with Session(engine) as session:
+            catalog = _CATALOGS[(url, run_id)] = Catalog.load(session)
+    return _bill_or_isolate(engine, batch, until, catalog, run_id)
+
+
+def _bill_or_isolate(
+    engine: Engine, batch: list[set[str]], until: dt.date, catalog: Catalog, run_id: int
+) -> tuple[int, list[str]]:
+    """Bill a batch; when it fails, bill its groups one by one so that only the group at
+    fault is reported and the others are billed."""
+    try:
+        return _bill_batch(engine, batch, until, catalog, run_id), []
+    except (BillingError, PricingError, TaxError, IntegrityError, OperationalError):
+        stored, errors = 0, []
+        for group in batch:
+            try:
+                stored += _bill_batch(engine, [group], until, catalog, run_id)
+            except (BillingError, PricingError, TaxError) as exc:
+                errors.append(f"contracts {', '.join(sorted(group))}: {exc}")
+        return stored, errors
+
+
+def _compute(session: Session, codes: set[str], until: dt.date, catalog: Catalog):
+    """What the engine bills for `codes`, and the versions of the data it read."""
+    versions = _versions(session, codes)  # first: a change after this is detected later
+    book = load_book(session, codes, catalog)
+    return versions, bill_with_next(book, until)
+
+
+def _versions(session: Session, codes: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in chunks(sorted(codes)):
+        found.update(
+            session.execute(
+                select(_CONTRACTS.c.code, _CONTRACTS.c.version).where(_CONTRACTS.c.code.in_(part))
+            ).all()
+        )
+    return found
+
+
+def lock_contracts(session: Session, codes: list[str]) -> None:
+    """Lock contracts against concurrent changes until the transaction ends (a row lock
+    on PostgreSQL; on SQLite, the database's write lock)."""
+    for part in chunks(sorted(codes)):
+        session.execute(
+            update(_CONTRACTS)
+            .where(_CONTRACTS.c.code.in_(part))
+            .values(version=_CONTRACTS.c.version)
+        )
+
+
 def _bill_batch(
-    engine: Engine,
-    batch: list[set[str]],
-    until: dt.date,
-    catalog: Catalog,
-    run_id: int,
-    result: RunResult,
-) -> None:
+    engine: Engine, batch: list[set[str]], until: dt.date, catalog: Catalog, run_id: int
+) -> int:
+    """Compute outside the write transaction, then store under lock if nothing moved."""
     codes = set().union(*batch)
+    with Session(engine) as session:
+        versions, billed = _compute(session, codes, until, catalog)
     with session_scope(engine) as session:
-        book = load_book(session, codes, catalog)
-        billed = bill_with_next(book, until)
+        lock_contracts(session, sorted(codes))
+        if _versions(session, codes) != versions:  # changed meanwhile: compute under lock
+            versions, billed = _compute(session, codes, until, catalog)
         candidates = {invoice_key(inv): inv for inv in billed.invoices}
         existing: set[str] = set()
         for part in chunks(sorted(candidates)):
             existing.update(
-                session.scalars(
-                    select(models.Invoice.key).where(models.Invoice.key.in_(part))  # type: ignore[attr-defined]
-                )
+                session.scalars(select(_INVOICES.c.key).where(_INVOICES.c.key.in_(part)))
             )
         new = [(key, inv) for key, inv in candidates.items() if key not in existing]
         _store(session, new, run_id)
@@ -254,7 +330,7 @@ def _bill_batch(
                 for code in codes
             ],
         )
-    result.invoices_stored += len(new)
+    return len(new)
 
 
 def _store(session: Session, new: list[tuple[str, Invoice]], run_id: int) -> None:

@@ -189,6 +189,11 @@ def _check_not_in_billed_past(on: dt.date | None, contracts: list[models.Contrac
 
 
 def _due_by(session: Session, code: str, day: dt.date | None) -> None:
+    session.execute(
+        update(models.Contract)
+        .where(models.Contract.code == code)
+        .values(version=models.Contract.version + 1)
+    )
     if day is None:
         return
     session.execute(

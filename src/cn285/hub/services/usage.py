@@ -58,6 +58,15 @@ def ingest(session: Session, records: list[Mapping[str, Any]]) -> Ingested:
     if not records:
         return Ingested(0, 0)
     refs = sorted({str(r.get("line")) for r in records if isinstance(r, Mapping)})
+    contracts = sorted({ref.split("/", 1)[0] for ref in refs if "/" in ref})
+    # Lock the contracts first (a billing run of theirs waits, or ran before we read what it
+    # invoiced), and tell a run computing them meanwhile that their usage changed.
+    for part in chunks(contracts):
+        session.execute(
+            update(models.Contract)
+            .where(models.Contract.code.in_(part))  # type: ignore[attr-defined]
+            .values(version=models.Contract.version + 1)
+        )
     lines = _line_infos(session, refs)
     problems: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []

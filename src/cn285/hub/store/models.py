@@ -71,6 +71,9 @@ class Contract(SQLModel, table=True):
     billed_until: dt.date | None = None
     #: the next date something may be due; a run only recomputes contracts due by its date
     next_due: dt.date | None = Field(default=None, index=True)
+    #: bumped by every change to what bills the contract (actions, usage): a billing run
+    #: computed outside its write transaction checks it has not moved before storing
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ContractLine(SQLModel, table=True):
