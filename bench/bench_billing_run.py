@@ -55,6 +55,7 @@ def measure(contracts: int, workers: int) -> dict[str, float]:
             "second": second_seconds,
             "memory_before": before,
             "memory_peak": first_peak,
+            "workers": workers,
         }
 
 
