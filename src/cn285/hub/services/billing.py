@@ -78,7 +78,7 @@ _LINE_COLUMNS = (
     "tax",
     "adjustment",
 )
-NUMBER_CHUNK = 1000
+NUMBER_CHUNK = 5000
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cn285.hub.store.types import DecimalText, JSONText, UTCDateTime, now
@@ -138,7 +138,18 @@ class Invoice(SQLModel, table=True):
     """An invoice or credit note. Immutable once issued (numbered); corrections are credits."""
 
     __tablename__ = "invoice"
-    __table_args__ = (Index("ix_invoice_pending", "number", "date"),)
+    # the invoices a run stored but has not numbered yet, in the order they are numbered
+    __table_args__ = (
+        Index(
+            "ix_invoice_pending",
+            "date",
+            "customer_code",
+            "contract_code",
+            "id",
+            sqlite_where=text("number IS NULL"),
+            postgresql_where=text("number IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     #: customer|contract|date|currency: what makes a billing run idempotent
     key: str = Field(max_length=200, unique=True)
