@@ -1,0 +1,1 @@
+"""ERP connectors: one adapter per ERP behind one interface (`base.Connector`)."""

@@ -36,6 +36,7 @@ from cn285.hub.store import models
 from cn285.hub.store.bulk import insert_rows
 from cn285.hub.store.database import open_engine, session_scope
 from cn285.hub.store.types import now
+from cn285.hub.sync.outbox import emit
 
 SERIES = {"invoice": "INV", "credit_note": "CN"}
 _INVOICES = models.Invoice.__table__  # type: ignore[attr-defined]
@@ -442,6 +443,7 @@ def _number_chunk(session: Session, issued: dict[str, int]) -> int:
         seq.next_number += 1
         issued[kind] = issued.get(kind, 0) + 1
     if updates:
+        emit(session, "invoice", [u["b_number"] for u in updates], "issued")
         session.connection().execute(
             update(_INVOICES)
             .where(_INVOICES.c.id == bindparam("b_id"))

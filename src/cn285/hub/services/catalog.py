@@ -13,6 +13,7 @@ from cn285.hub.services import audit
 from cn285.hub.services.errors import Conflict, Invalid, NotFound
 from cn285.hub.store import convert, models
 from cn285.hub.store.types import now
+from cn285.hub.sync.outbox import emit
 
 
 def _problems(builder: Builder) -> Invalid:
@@ -47,6 +48,7 @@ def create_customer(session: Session, data: CustomerIn, actor: str) -> models.Cu
     session.add(row)
     session.flush()
     audit.record(session, actor, "create", "customer", row.code, None, audit.snapshot(row))
+    emit(session, "customer", [row.code], "created")
     return row
 
 
@@ -74,6 +76,7 @@ def update_customer(
     session.add(row)
     session.flush()
     audit.record(session, actor, "update", "customer", code, before, audit.snapshot(row))
+    emit(session, "customer", [code], "updated")
     return row
 
 

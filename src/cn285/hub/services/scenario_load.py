@@ -14,6 +14,7 @@ from cn285.hub.services.errors import Conflict
 from cn285.hub.services.usage import insert_records
 from cn285.hub.store import convert, models
 from cn285.hub.store.database import session_scope
+from cn285.hub.sync.outbox import emit
 
 
 @dataclass
@@ -149,6 +150,8 @@ def _put(
     if existing is None:
         session.add(row)
         audit.record(session, actor, "create", entity, code, None, audit.snapshot(row))  # type: ignore[arg-type]
+        if entity == "customer":  # to be sent to the ERPs
+            emit(session, "customer", [code], "created")
         result.count(entity, True)
         return True
     differing = [f for f in fields if getattr(existing, f) != getattr(row, f)]

@@ -253,3 +253,81 @@ class Setting(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True, max_length=64)
     value: Any = Field(default=None, sa_type=JSONText)
+
+
+class ExternalBinding(SQLModel, table=True):
+    """A local record and its ERP record: one to one, both ways, per connector.
+
+    Written and committed right after the remote create, so that a crash never leaves an
+    ERP record nobody knows about (the connector also looks records up by our key first).
+    """
+
+    __tablename__ = "external_binding"
+    __table_args__ = (
+        UniqueConstraint("connector", "entity", "local_key"),
+        UniqueConstraint("connector", "entity", "remote_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=32)
+    entity: str = Field(max_length=32)
+    local_key: str = Field(max_length=130)
+    remote_id: str = Field(max_length=64)
+    #: fingerprint of the values last exchanged: a record whose values did not change is
+    #: not written again
+    fingerprint: str | None = Field(default=None, max_length=64)
+    synced_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where a stream of a connector got to (a remote modification time, an outbox id)."""
+
+    __tablename__ = "sync_cursor"
+    connector: str = Field(primary_key=True, max_length=32)
+    stream: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class OutboxEvent(SQLModel, table=True):
+    """A local change to send to the ERPs, written in the transaction of the change."""
+
+    __tablename__ = "outbox_event"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=32, index=True)
+    key: str = Field(max_length=130)
+    event: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """The ledger of sync runs: what each stream of each connector did, and how long."""
+
+    __tablename__ = "sync_run"
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=32, index=True)
+    stream: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=16)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    duration_ms: int = 0
+    error: str | None = None
+
+
+class DeadLetter(SQLModel, table=True):
+    """A record that failed to sync, with its error; retried by later runs until it goes."""
+
+    __tablename__ = "dead_letter"
+    __table_args__ = (UniqueConstraint("connector", "stream", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=32)
+    stream: str = Field(max_length=32)
+    key: str = Field(max_length=130)
+    error: str
+    attempts: int = 1
+    first_seen: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    last_seen: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,171 @@
+"""The interface every ERP connector implements, its capabilities and the registry.
+
+The sync engine (`cn285.hub.sync`) drives connectors through this interface only: it keeps
+bindings, cursors, the outbox, the run ledger and the dead letters; a connector only
+translates between these records and its ERP's API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from cn285.connectors.errors import ConfigurationError
+
+
+class Capability(StrEnum):
+    PULL_ITEMS = "pull_items"
+    PULL_CUSTOMERS = "pull_customers"
+    PUSH_CUSTOMERS = "push_customers"
+    PUSH_INVOICES = "push_invoices"
+    PULL_PAYMENTS = "pull_payments"
+    PUSH_JOURNAL_ENTRIES = "push_journal_entries"
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    remote_id: str
+    code: str
+    name: str
+    modified_at: dt.datetime
+    active: bool = True
+    tax_category: str = "standard"
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer as exchanged with an ERP; `fields` use Cn285's names."""
+
+    code: str
+    name: str
+    country: str
+    vat_number: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteCustomer:
+    remote_id: str
+    record: CustomerRecord
+    modified_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class InvoiceLineRecord:
+    description: str
+    item_code: str
+    quantity: Decimal
+    amount: Decimal  # excluding tax, rounded
+    tax_rate: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """An issued invoice or credit note, as pushed (amounts exact to the cent)."""
+
+    number: str
+    kind: str  # invoice | credit_note
+    customer_remote_id: str
+    date: dt.date
+    currency: str
+    lines: tuple[InvoiceLineRecord, ...]
+    total_excl_tax: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    remote_id: str
+    amount_residual: Decimal
+    state: str  # not_paid | partial | paid | reversed
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The outcome for one record of a batch: a remote id, or the ERP's refusal."""
+
+    key: str
+    remote_id: str | None = None
+    error: str | None = None
+
+
+class Connector:
+    """An ERP adapter. Subclasses declare `name` and `capabilities` and implement those."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    @property
+    def ownership(self) -> Mapping[str, str]:
+        """Which side owns each customer field (`erp` or `cn285`), from the mapping;
+        fields absent here go to the side modified last."""
+        return {}
+
+    def pull_items(self, since: dt.datetime | None) -> Iterator[RemoteItem]:
+        raise NotImplementedError
+
+    def pull_customers(self, since: dt.datetime | None) -> Iterator[RemoteCustomer]:
+        raise NotImplementedError
+
+    def find_customer(self, record: CustomerRecord) -> str | None:
+        """The remote id of the customer `record` matches (by reference, then VAT)."""
+        raise NotImplementedError
+
+    def push_customer(self, record: CustomerRecord, remote_id: str | None) -> str:
+        raise NotImplementedError
+
+    def push_invoices(self, records: Sequence[InvoiceRecord]) -> list[PushResult]:
+        raise NotImplementedError
+
+    def find_invoices(self, numbers: Sequence[str]) -> dict[str, str]:
+        """Remote ids of invoices already in the ERP, by our number (crash recovery)."""
+        raise NotImplementedError
+
+    def pull_payments(self, remote_ids: Sequence[str]) -> list[PaymentStatus]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+Factory = Callable[[Mapping[str, Any]], Connector]
+REGISTRY: dict[str, Factory] = {}
+
+
+def register(name: str) -> Callable[[type[Connector]], type[Connector]]:
+    """Class decorator: make a connector available under `name` (no if/else on names)."""
+
+    def deco(cls: type[Connector]) -> type[Connector]:
+        cls.name = name
+        REGISTRY[name] = cls.from_config  # type: ignore[attr-defined]
+        return cls
+
+    return deco
+
+
+def connector_for(name: str, config: Mapping[str, Any]) -> Connector:
+    """The connector registered as `name`, configured by `config`."""
+    _load_builtin()
+    try:
+        factory = REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY)) or "none"
+        raise ConfigurationError(f"unknown connector {name!r} (known: {known})") from None
+    return factory(config)
+
+
+def _load_builtin() -> None:
+    """Import the connectors shipped with Cn285 so that they register themselves."""
+    for module in ("cn285.connectors.odoo",):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

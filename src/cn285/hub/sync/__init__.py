@@ -1,0 +1,1 @@
+"""The sync engine: drives connectors, keeps bindings, cursors, outbox, ledger, dead letters."""

@@ -1,0 +1,470 @@
+"""Sync runs: each stream of a connector, incremental and exactly-once in effect.
+
+items      pulled by modification time from a persisted cursor, with an overlap window
+customers  pulled the same way and merged by declared field ownership (else the side
+           modified last); local changes pushed from the outbox; a change that came from
+           the ERP writes no outbox event, so it is never echoed back
+invoices   pushed from the outbox in batches; each is looked up by our number before it is
+           created, and its binding is committed right after, so a crash never duplicates
+payments   payment state pulled back for bound invoices not fully paid
+
+A record the ERP refuses goes to the dead letters with its error and is retried by later
+runs; the run goes on. Retryable failures are retried by the policy; what still fails ends
+the stream's run with its error in the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from cn285.connectors.base import (
+    Capability,
+    Connector,
+    CustomerRecord,
+    InvoiceLineRecord,
+    InvoiceRecord,
+)
+from cn285.connectors.errors import ConnectorError, RecordRejected, RetryableError
+from cn285.hub.store import models
+from cn285.hub.store.database import session_scope
+from cn285.hub.store.types import now
+from cn285.hub.sync.retry import RetryPolicy
+from cn285.hub.sync.state import SyncState, fingerprint
+
+STREAMS = ("items", "customers", "invoices", "payments")
+NEEDS = {
+    "items": {Capability.PULL_ITEMS},
+    "customers": {Capability.PULL_CUSTOMERS, Capability.PUSH_CUSTOMERS},
+    "invoices": {Capability.PUSH_INVOICES},
+    "payments": {Capability.PULL_PAYMENTS},
+}
+OVERLAP = dt.timedelta(minutes=5)
+INVOICE_BATCH = 50
+PAYMENT_BATCH = 200
+CUSTOMER_FIELDS = ("name", "country", "vat_number", "email")
+
+
+@dataclass
+class StreamRun:
+    stream: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    status: str = "completed"
+    error: str | None = None
+
+
+Progress = Callable[[str, int], None]
+
+
+def sync(
+    engine: Engine,
+    connector: Connector,
+    streams: Iterable[str] = STREAMS,
+    *,
+    policy: RetryPolicy | None = None,
+    progress: Progress | None = None,
+) -> list[StreamRun]:
+    """Run the given streams of `connector`, each with its ledger entry."""
+    policy = policy or RetryPolicy()
+    results = []
+    for stream in streams:
+        if stream not in NEEDS:
+            raise ValueError(f"unknown stream {stream!r} (known: {', '.join(STREAMS)})")
+        if not NEEDS[stream] & connector.capabilities:
+            continue
+        results.append(_ledgered(engine, connector, stream, policy, progress))
+    return results
+
+
+def _ledgered(
+    engine: Engine,
+    connector: Connector,
+    stream: str,
+    policy: RetryPolicy,
+    progress: Progress | None,
+) -> StreamRun:
+    started = time.monotonic()
+    with session_scope(engine) as session:
+        ledger = models.SyncRun(connector=connector.name, stream=stream)
+        session.add(ledger)
+        session.flush()
+        ledger_id = ledger.id
+    run = StreamRun(stream)
+    try:
+        _STREAMS[stream](engine, connector, policy, run, progress)
+    except (RetryableError, ConnectorError) as exc:
+        run.status, run.error = "failed", str(exc)
+    with session_scope(engine) as session:
+        ledger = session.get(models.SyncRun, ledger_id)
+        assert ledger is not None
+        ledger.status, ledger.error = run.status, run.error
+        ledger.created, ledger.updated = run.created, run.updated
+        ledger.unchanged, ledger.failed = run.unchanged, run.failed
+        ledger.finished_at = now()
+        ledger.duration_ms = int((time.monotonic() - started) * 1000)
+        session.add(ledger)
+    return run
+
+
+def _since(state: SyncState, stream: str) -> dt.datetime | None:
+    value = state.cursor(stream)
+    return dt.datetime.fromisoformat(value) - OVERLAP if value else None
+
+
+# -- items --------------------------------------------------------------------------------
+
+
+def _items(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    progress: Progress | None,
+) -> None:
+    with Session(engine) as session:
+        since = _since(SyncState(session, connector.name), "items")
+    remote = policy.call(lambda: list(connector.pull_items(since)))
+    with session_scope(engine) as session:
+        state = SyncState(session, connector.name)
+        latest = since
+        for item in remote:
+            row = session.scalars(select(models.Item).where(models.Item.code == item.code)).first()
+            values = {"name": item.name, "tax_category": item.tax_category, "active": item.active}
+            if row is None:
+                session.add(models.Item(code=item.code, **values))
+                run.created += 1
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.updated_at = now()
+                session.add(row)
+                run.updated += 1
+            else:
+                run.unchanged += 1
+            state.bind("item", item.code, item.remote_id, fingerprint(values))
+            latest = item.modified_at if latest is None else max(latest, item.modified_at)
+        if latest is not None:
+            state.set_cursor("items", latest.isoformat())
+
+
+# -- customers ----------------------------------------------------------------------------
+
+
+def _record(row: models.Customer) -> CustomerRecord:
+    return CustomerRecord(row.code, row.name, row.country, row.vat_number, row.email)
+
+
+def _customers(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    progress: Progress | None,
+) -> None:
+    if Capability.PULL_CUSTOMERS in connector.capabilities:
+        _pull_customers(engine, connector, policy, run)
+    if Capability.PUSH_CUSTOMERS in connector.capabilities:
+        _push_customers(engine, connector, policy, run)
+
+
+def _pull_customers(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun
+) -> None:
+    with Session(engine) as session:
+        since = _since(SyncState(session, connector.name), "customers")
+    remote = policy.call(lambda: list(connector.pull_customers(since)))
+    owners = connector.ownership
+    with session_scope(engine) as session:
+        state = SyncState(session, connector.name)
+        latest = since
+        for customer in remote:
+            latest = customer.modified_at if latest is None else max(latest, customer.modified_at)
+            binding = state.binding_by_remote("customer", customer.remote_id)
+            incoming = customer.record
+            if binding is not None and binding.fingerprint == fingerprint(incoming):
+                run.unchanged += 1  # our own push read back, or nothing new
+                continue
+            row = _match_local(session, binding, incoming)
+            if row is None:
+                row = models.Customer(
+                    code=incoming.code,
+                    name=incoming.name,
+                    country=incoming.country,
+                    vat_number=incoming.vat_number,
+                    email=incoming.email,
+                )
+                session.add(row)
+                run.created += 1
+            else:
+                remote_newer = customer.modified_at > row.updated_at
+                changed = False
+                for field in CUSTOMER_FIELDS:
+                    owner = owners.get(field)
+                    take = owner == "erp" or (owner is None and remote_newer)
+                    value = getattr(incoming, field)
+                    if take and getattr(row, field) != value:
+                        setattr(row, field, value)
+                        changed = True
+                if changed:
+                    row.updated_at = now()
+                    session.add(row)
+                    run.updated += 1
+                else:
+                    run.unchanged += 1
+            session.flush()
+            state.bind("customer", row.code, customer.remote_id, fingerprint(_record(row)))
+        if latest is not None:
+            state.set_cursor("customers", latest.isoformat())
+
+
+def _match_local(
+    session: Session, binding: models.ExternalBinding | None, incoming: CustomerRecord
+) -> models.Customer | None:
+    """The local customer a remote one is: by binding, then reference, then VAT number."""
+    customers = models.Customer
+    if binding is not None:
+        row = session.scalars(select(customers).where(customers.code == binding.local_key)).first()
+        if row is not None:
+            return row
+    row = session.scalars(select(customers).where(customers.code == incoming.code)).first()
+    if row is None and incoming.vat_number:
+        row = session.scalars(
+            select(customers).where(customers.vat_number == incoming.vat_number)
+        ).first()
+    return row
+
+
+def _outbox(session: Session, entity: str, after: int, limit: int) -> list[models.OutboxEvent]:
+    return list(
+        session.scalars(
+            select(models.OutboxEvent)
+            .where(models.OutboxEvent.entity == entity, models.OutboxEvent.id > after)  # type: ignore[operator]
+            .order_by(models.OutboxEvent.id)
+            .limit(limit)
+        )
+    )
+
+
+def _push_customers(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun
+) -> None:
+    with Session(engine) as session:
+        retry = SyncState(session, connector.name).open_dead_letters("customers")
+    for key in retry:  # what failed before, first
+        with session_scope(engine) as session:
+            _push_customer(session, SyncState(session, connector.name), connector, policy, run, key)
+    while True:
+        with Session(engine) as session:
+            after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
+            events = _outbox(session, "customer", after, 200)
+        if not events:
+            return
+        for key in dict.fromkeys(e.key for e in events):
+            with session_scope(engine) as session:
+                _push_customer(
+                    session, SyncState(session, connector.name), connector, policy, run, key
+                )
+        with session_scope(engine) as session:
+            SyncState(session, connector.name).set_cursor("customers:outbox", str(events[-1].id))
+
+
+def _push_customer(
+    session: Session,
+    state: SyncState,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    code: str,
+) -> str | None:
+    row = session.scalars(select(models.Customer).where(models.Customer.code == code)).first()
+    if row is None:
+        return None
+    record = _record(row)
+    print_ = fingerprint(record)
+    binding = state.binding("customer", code)
+    if binding is not None and binding.fingerprint == print_:
+        run.unchanged += 1
+        return binding.remote_id
+    remote_id = (
+        binding.remote_id if binding else policy.call(lambda: connector.find_customer(record))
+    )
+    try:
+        pushed = policy.call(lambda: connector.push_customer(record, remote_id))
+    except RecordRejected as exc:
+        state.dead("customers", code, exc.reason)
+        run.failed += 1
+        return None
+    state.bind("customer", code, pushed, print_)
+    state.resolved("customers", code)
+    if binding is None and remote_id is None:
+        run.created += 1
+    else:
+        run.updated += 1
+    return pushed
+
+
+# -- invoices -----------------------------------------------------------------------------
+
+
+def _invoices(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    progress: Progress | None,
+) -> None:
+    with Session(engine) as session:
+        retry = SyncState(session, connector.name).open_dead_letters("invoices")
+    for part in range(0, len(retry), INVOICE_BATCH):
+        _push_invoice_batch(engine, connector, policy, run, retry[part : part + INVOICE_BATCH])
+    while True:
+        with Session(engine) as session:
+            state = SyncState(session, connector.name)
+            after = int(state.cursor("invoices:outbox") or 0)
+            events = _outbox(session, "invoice", after, INVOICE_BATCH)
+        if not events:
+            return
+        _push_invoice_batch(engine, connector, policy, run, [e.key for e in events])
+        with session_scope(engine) as session:
+            SyncState(session, connector.name).set_cursor("invoices:outbox", str(events[-1].id))
+        if progress:
+            progress("invoices", run.created)
+
+
+def _push_invoice_batch(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, numbers: list[str]
+) -> None:
+    with session_scope(engine) as session:
+        state = SyncState(session, connector.name)
+        pending: list[InvoiceRecord] = []
+        for number in dict.fromkeys(numbers):
+            if state.binding("invoice", number) is not None:
+                run.unchanged += 1
+                state.resolved("invoices", number)
+                continue
+            invoice = session.scalars(
+                select(models.Invoice).where(models.Invoice.number == number)
+            ).first()
+            if invoice is None:
+                continue
+            customer = _push_customer(
+                session, state, connector, policy, StreamRun("customers"), invoice.customer_code
+            )
+            if customer is None:
+                state.dead(
+                    "invoices", number, f"customer {invoice.customer_code} is not in the ERP"
+                )
+                run.failed += 1
+                continue
+            pending.append(_invoice_record(session, invoice, customer))
+        if not pending:
+            return
+        # already in the ERP (a crash after the remote create, before the binding): bind
+        found = policy.call(lambda: connector.find_invoices([r.number for r in pending]))
+        for number, remote_id in found.items():
+            state.bind("invoice", number, remote_id)
+            state.resolved("invoices", number)
+            run.unchanged += 1
+        todo = [r for r in pending if r.number not in found]
+    if not todo:
+        return
+    results = policy.call(lambda: connector.push_invoices(todo))
+    with session_scope(engine) as session:  # bindings committed right after the creates
+        state = SyncState(session, connector.name)
+        for result in results:
+            if result.remote_id is not None:
+                state.bind("invoice", result.key, result.remote_id)
+                state.resolved("invoices", result.key)
+                run.created += 1
+            else:
+                state.dead("invoices", result.key, result.error or "refused")
+                run.failed += 1
+
+
+def _invoice_record(session: Session, invoice: models.Invoice, customer: str) -> InvoiceRecord:
+    lines = session.scalars(
+        select(models.InvoiceLine)
+        .where(models.InvoiceLine.invoice_id == invoice.id)
+        .order_by(models.InvoiceLine.position)
+    )
+    return InvoiceRecord(
+        number=invoice.number or "",
+        kind=invoice.kind,
+        customer_remote_id=customer,
+        date=invoice.date,
+        currency=invoice.currency,
+        lines=tuple(
+            InvoiceLineRecord(
+                ln.description,
+                ln.item_code,
+                ln.quantity or Decimal(1),
+                ln.amount,
+                ln.tax_rate,
+                ln.tax,
+            )
+            for ln in lines
+        ),
+        total_excl_tax=invoice.total_excl_tax,
+        tax=invoice.tax,
+        total=invoice.total,
+    )
+
+
+# -- payments -----------------------------------------------------------------------------
+
+
+def _payments(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    progress: Progress | None,
+) -> None:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(models.Invoice.number, models.ExternalBinding.remote_id)
+            .join(
+                models.ExternalBinding,
+                (models.ExternalBinding.local_key == models.Invoice.number)
+                & (models.ExternalBinding.entity == "invoice")
+                & (models.ExternalBinding.connector == connector.name),
+            )
+            .where(models.Invoice.payment_status != "paid")
+            .order_by(models.Invoice.id)
+        ).all()
+    by_remote = {remote: number for number, remote in rows}
+    remote_ids = list(by_remote)
+    for part in range(0, len(remote_ids), PAYMENT_BATCH):
+        chunk = remote_ids[part : part + PAYMENT_BATCH]
+        statuses = policy.call(lambda chunk=chunk: connector.pull_payments(chunk))
+        with session_scope(engine) as session:
+            for status in statuses:
+                invoice = session.scalars(
+                    select(models.Invoice).where(
+                        models.Invoice.number == by_remote[status.remote_id]
+                    )
+                ).first()
+                if invoice is None:
+                    continue
+                paid = abs(invoice.total) - status.amount_residual
+                if invoice.total < 0:
+                    paid = -paid
+                if invoice.payment_status == status.state and invoice.amount_paid == paid:
+                    run.unchanged += 1
+                    continue
+                invoice.payment_status, invoice.amount_paid = status.state, paid
+                session.add(invoice)
+                run.updated += 1
+
+
+_STREAMS = {"items": _items, "customers": _customers, "invoices": _invoices, "payments": _payments}
