@@ -191,5 +191,106 @@ def serve(
     uvicorn.run(create_app(_engine(db)), host=host, port=port, log_level="info")
 
 
+sync_app = typer.Typer(
+    help="Synchronise with the ERPs (items, customers, invoices, payments).",
+    invoke_without_command=True,
+)
+app.add_typer(sync_app, name="sync")
+ConfigOption = Annotated[
+    str | None, typer.Option("--config", help="Configuration file (default: cn285.toml)")
+]
+
+
+@sync_app.callback()
+def sync_command(
+    ctx: typer.Context,
+    connector: Annotated[
+        str | None, typer.Option(help="One connector (default: all configured)")
+    ] = None,
+    stream: Annotated[
+        str, typer.Option(help="Comma-separated streams")
+    ] = "items,customers,invoices,payments",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the sync streams of each configured connector."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cn285.connectors.base import connector_for
+    from cn285.connectors.errors import ConnectorError
+    from cn285.hub import config as settings_file
+    from cn285.hub.sync.service import sync
+
+    try:
+        loaded = settings_file.load(config)
+    except settings_file.ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    names = [connector] if connector else settings_file.configured_connectors(loaded)
+    if not names:
+        typer.echo(
+            "no connector configured: add [connectors.NAME] to cn285.toml or set CN285_<NAME>_URL",
+            err=True,
+        )
+        raise typer.Exit(2)
+    engine = _engine(db)
+    failed = False
+    for name in names:
+        try:
+            erp = connector_for(name, settings_file.connector_config(loaded, name))
+        except ConnectorError as exc:
+            typer.echo(f"{name}: {exc}", err=True)
+            failed = True
+            continue
+        try:
+            with typer.progressbar(length=1, label=f"sync {name}", file=sys.stderr) as bar:
+                runs = sync(
+                    engine,
+                    erp,
+                    [s.strip() for s in stream.split(",") if s.strip()],
+                    progress=lambda _stream, _n: bar.update(0),
+                )
+        finally:
+            erp.close()
+        for run in runs:
+            typer.echo(
+                f"{name} {run.stream}: {run.status}, {run.created} created, "
+                f"{run.updated} updated, {run.unchanged} unchanged, {run.failed} failed"
+                + (f" ({run.error})" if run.error else "")
+            )
+            failed = failed or run.status != "completed"
+    if failed:
+        raise typer.Exit(1)
+
+
+@sync_app.command("status")
+def sync_status(
+    connector: Annotated[str | None, typer.Option(help="One connector")] = None,
+    db: DbOption = None,
+) -> None:
+    """The last sync runs and the records waiting in the dead letters."""
+    from sqlmodel import Session
+
+    from cn285.hub.sync.status import open_dead_letters, recent_runs
+
+    with Session(_engine(db)) as session:
+        runs = recent_runs(session, connector)
+        dead = open_dead_letters(session, connector)
+    typer.echo("last runs:" if runs else "no sync run yet")
+    for run in runs:
+        typer.echo(
+            f"  {run.started_at:%Y-%m-%d %H:%M:%S} {run.connector} {run.stream}: "
+            f"{run.status}, {run.created}/{run.updated}/{run.unchanged}/{run.failed} "
+            f"created/updated/unchanged/failed, {run.duration_ms} ms"
+            + (f" ({run.error})" if run.error else "")
+        )
+    typer.echo(f"dead letters: {len(dead)}")
+    for letter in dead:
+        typer.echo(
+            f"  {letter.connector} {letter.stream} {letter.key} "
+            f"(attempts {letter.attempts}): {letter.error}"
+        )
+
+
 def main() -> None:
     app()

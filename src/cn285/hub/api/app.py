@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from cn285.billing_core.scenario.yaml_source import parse_path
-from cn285.hub.api.routes import catalog, contracts, invoices, runs, usage
+from cn285.hub.api.routes import catalog, contracts, invoices, runs, sync, usage
 from cn285.hub.services.errors import Conflict, Invalid, NotFound
 
 
@@ -21,7 +21,7 @@ def create_app(engine: Engine) -> FastAPI:
         "`Authorization: Bearer KEY` (`cn285 apikey create NAME`). Amounts are decimal strings.",
     )
     app.state.engine = engine
-    for module in (catalog, contracts, usage, invoices, runs):
+    for module in (catalog, contracts, usage, invoices, runs, sync):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])
