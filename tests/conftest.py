@@ -12,6 +12,8 @@ from cn285.billing_core.engine import bill
 from cn285.billing_core.invoicing import Invoice
 from cn285.billing_core.scenario import load
 
+pytest_plugins = ["tests.store"]  # store fixtures (SQLite and PostgreSQL) for every folder
+
 ROOT = Path(__file__).resolve().parent.parent
 # the project's shared folder lies beside the checkout (CI lays a copy there)
 SHARED_SCENARIOS = Path(os.environ.get("CN285_SHARED", ROOT.parent / "shared")) / "scenarios"

@@ -114,11 +114,18 @@ class Connector:
     def pull_customers(self, since: dt.datetime | None) -> Iterator[RemoteCustomer]:
         raise NotImplementedError
 
+    def get_customer(self, remote_id: str) -> RemoteCustomer | None:
+        """One customer as the ERP has it now."""
+        raise NotImplementedError
+
     def find_customer(self, record: CustomerRecord) -> str | None:
         """The remote id of the customer `record` matches (by reference, then VAT)."""
         raise NotImplementedError
 
-    def push_customer(self, record: CustomerRecord, remote_id: str | None) -> str:
+    def push_customer(
+        self, record: CustomerRecord, remote_id: str | None, fields: Sequence[str] | None = None
+    ) -> str:
+        """Create the customer (`remote_id` None) or write `fields` of it (None: all)."""
         raise NotImplementedError
 
     def push_invoices(self, records: Sequence[InvoiceRecord]) -> list[PushResult]:

@@ -176,6 +176,20 @@ class OdooConnector(Connector):
             email=value("email"),
         )
 
+    def get_customer(self, remote_id: str) -> RemoteCustomer | None:
+        fields = self._customer_fields()
+        rows = self.client.call(
+            self.mapping.customers.model,
+            "read",
+            [int(remote_id)],
+            fields=[*fields.values(), "write_date"],
+        )
+        if not rows:
+            return None
+        return RemoteCustomer(
+            remote_id, self._from_partner(rows[0], fields), _odoo_time(rows[0]["write_date"])
+        )
+
     def find_customer(self, record: CustomerRecord) -> str | None:
         fields = self._customer_fields()
         model = self.mapping.customers.model
@@ -192,14 +206,17 @@ class OdooConnector(Connector):
                     return str(ids[0])
         return None
 
-    def push_customer(self, record: CustomerRecord, remote_id: str | None) -> str:
-        fields = self._customer_fields()
+    def push_customer(
+        self, record: CustomerRecord, remote_id: str | None, fields: Sequence[str] | None = None
+    ) -> str:
+        mapped = self._customer_fields()
+        wanted = set(fields) if fields is not None and remote_id is not None else set(mapped)
         values: dict[str, Any] = dict(self.mapping.customers.constants)
         for name in ("code", "name", "email", "vat_number"):
-            if name in fields:
-                values[fields[name]] = getattr(record, name) or False
-        if "country" in fields:
-            values[fields["country"]] = self._country_id(record.country)
+            if name in mapped and name in wanted:
+                values[mapped[name]] = getattr(record, name) or False
+        if "country" in mapped and "country" in wanted:
+            values[mapped["country"]] = self._country_id(record.country)
         model = self.mapping.customers.model
         if remote_id is None:
             values.setdefault("customer_rank", 1)

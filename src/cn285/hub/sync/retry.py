@@ -29,7 +29,7 @@ class RetryPolicy:
     maximum: float = 20.0
 
     def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_exponential_jitter(initial=self.initial, max=self.maximum)(state)
+        backoff = wait_exponential_jitter(multiplier=self.initial, max=self.maximum)(state)
         error = state.outcome.exception() if state.outcome else None
         after = getattr(error, "retry_after", None)
         return max(backoff, min(float(after), self.maximum)) if after else backoff

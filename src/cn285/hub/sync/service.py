@@ -222,7 +222,8 @@ def _pull_customers(
                 else:
                     run.unchanged += 1
             session.flush()
-            state.bind("customer", row.code, customer.remote_id, fingerprint(_record(row)))
+            # the binding keeps the last remote state seen: unchanged remote records are skipped
+            state.bind("customer", row.code, customer.remote_id, fingerprint(incoming))
         if latest is not None:
             state.set_cursor("customers", latest.isoformat())
 
@@ -298,13 +299,23 @@ def _push_customer(
     remote_id = (
         binding.remote_id if binding else policy.call(lambda: connector.find_customer(record))
     )
+    # fields the ERP owns are never overwritten there (they are only set on creation)
+    ours = [f for f in ("code", *CUSTOMER_FIELDS) if connector.ownership.get(f) != "erp"]
     try:
-        pushed = policy.call(lambda: connector.push_customer(record, remote_id))
+        pushed = policy.call(lambda: connector.push_customer(record, remote_id, ours))
     except RecordRejected as exc:
         state.dead("customers", code, exc.reason)
         run.failed += 1
         return None
-    state.bind("customer", code, pushed, print_)
+    theirs = [f for f in CUSTOMER_FIELDS if connector.ownership.get(f) == "erp"]
+    if remote_id is not None and theirs:  # the ERP's values stand for the fields it owns
+        current = policy.call(lambda: connector.get_customer(pushed))
+        if current is not None:
+            for field in theirs:
+                setattr(row, field, getattr(current.record, field))
+            session.add(row)
+            record = _record(row)
+    state.bind("customer", code, pushed, fingerprint(record))
     state.resolved("customers", code)
     if binding is None and remote_id is None:
         run.created += 1
