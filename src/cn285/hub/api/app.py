@@ -41,7 +41,7 @@ def create_app(engine: Engine) -> FastAPI:
     @app.exception_handler(Invalid)
     def invalid(_: Request, exc: Invalid) -> JSONResponse:
         detail = [
-            {"loc": ["body", *parse_path(path)], "msg": message, "type": "value_error"}
+            {"loc": ["body", *_loc(path)], "msg": message, "type": "value_error"}
             for path, message in exc.problems
         ]
         return JSONResponse({"detail": detail}, status_code=422)
