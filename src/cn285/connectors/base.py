@@ -132,7 +132,8 @@ class Connector:
         raise NotImplementedError
 
     def find_invoices(self, numbers: Sequence[str]) -> dict[str, str]:
-        """Remote ids of invoices already in the ERP, by our number (crash recovery)."""
+        """Remote ids of invoices already in the ERP, by our number. An invoice an
+        interrupted attempt left incomplete (created, not posted) is completed here."""
         raise NotImplementedError
 
     def pull_payments(self, remote_ids: Sequence[str]) -> list[PaymentStatus]:

@@ -231,10 +231,21 @@ class OdooConnector(Connector):
         rows = self.client.call(
             "account.move",
             "search_read",
-            [["ref", "in", list(numbers)], ["move_type", "in", ["out_invoice", "out_refund"]]],
-            fields=["ref"],
+            [
+                ["ref", "in", list(numbers)],
+                ["move_type", "in", ["out_invoice", "out_refund"]],
+                ["state", "!=", "cancel"],
+            ],
+            fields=["ref", "state"],
+            order="id asc",
         )
-        return {row["ref"]: str(row["id"]) for row in rows}
+        drafts = [row["id"] for row in rows if row["state"] == "draft"]
+        if drafts:  # created by an attempt that stopped before posting
+            self.client.call("account.move", "action_post", drafts, key="recovered")
+        found: dict[str, str] = {}
+        for row in rows:
+            found.setdefault(row["ref"], str(row["id"]))
+        return found
 
     def push_invoices(self, records: Sequence[InvoiceRecord]) -> list[PushResult]:
         """Batch create then post; a batch refused as a whole is retried record by record

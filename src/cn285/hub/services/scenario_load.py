@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from cn285.billing_core.scenario import Scenario
+from cn285.billing_core.tax import TaxRules
 from cn285.hub.services import audit, settings
 from cn285.hub.services.errors import Conflict
 from cn285.hub.services.usage import insert_records
@@ -125,14 +126,34 @@ def load_scenario(engine: Engine, scenario: Scenario, actor: str = "cli") -> Loa
 
 
 def _settings(session: Session, scenario: Scenario) -> None:
+    """Store the scenario's VAT rules and time zone; several files can be loaded into one
+    store when they agree (rates of different countries or categories add up)."""
     book = scenario.book
     stored_tax = settings.tax_rules(session)
     stored_tz = settings.get(session, settings.TIMEZONE)
-    if stored_tax is not None and stored_tax != book.tax:
-        raise Conflict("the store has other VAT rules than this scenario's `tax`")
     if stored_tz is not None and stored_tz != book.timezone:
         raise Conflict(f"the store's time zone is {stored_tz}, the scenario's {book.timezone}")
-    settings.store_tax_rules(session, book.tax)
+    rules = book.tax
+    if stored_tax is not None and rules is not None:
+        if stored_tax.seller_country != rules.seller_country:
+            raise Conflict(
+                f"the store's seller country is {stored_tax.seller_country}, "
+                f"the scenario's {rules.seller_country}"
+            )
+        merged = {c: dict(r) for c, r in stored_tax.rates.items()}
+        for country, rates in rules.rates.items():
+            for category, rate in rates.items():
+                known = merged.setdefault(country, {}).get(category)
+                if known is not None and known != rate:
+                    raise Conflict(
+                        f"tax.rates.{country}.{category}: the store has {known}, "
+                        f"the scenario {rate}"
+                    )
+                merged[country][category] = rate
+        rules = TaxRules(rules.seller_country, merged)
+    elif rules is None:
+        rules = stored_tax
+    settings.store_tax_rules(session, rules)
     settings.put(session, settings.TIMEZONE, book.timezone)
 
 

@@ -31,6 +31,7 @@ from cn285.connectors.base import (
     CustomerRecord,
     InvoiceLineRecord,
     InvoiceRecord,
+    PushResult,
 )
 from cn285.connectors.errors import ConnectorError, RecordRejected, RetryableError
 from cn285.hub.store import models
@@ -194,7 +195,7 @@ def _pull_customers(
             if binding is not None and binding.fingerprint == fingerprint(incoming):
                 run.unchanged += 1  # our own push read back, or nothing new
                 continue
-            row = _match_local(session, binding, incoming)
+            row = _match_local(session, state, binding, incoming)
             if row is None:
                 row = models.Customer(
                     code=incoming.code,
@@ -229,20 +230,27 @@ def _pull_customers(
 
 
 def _match_local(
-    session: Session, binding: models.ExternalBinding | None, incoming: CustomerRecord
+    session: Session,
+    state: SyncState,
+    binding: models.ExternalBinding | None,
+    incoming: CustomerRecord,
 ) -> models.Customer | None:
-    """The local customer a remote one is: by binding, then reference, then VAT number."""
+    """The local customer a remote one is: by binding, then reference, then VAT number —
+    never one already bound to another record of this ERP."""
     customers = models.Customer
     if binding is not None:
         row = session.scalars(select(customers).where(customers.code == binding.local_key)).first()
         if row is not None:
             return row
-    row = session.scalars(select(customers).where(customers.code == incoming.code)).first()
-    if row is None and incoming.vat_number:
-        row = session.scalars(
+    candidates = [session.scalars(select(customers).where(customers.code == incoming.code)).first()]
+    if incoming.vat_number:
+        candidates += session.scalars(
             select(customers).where(customers.vat_number == incoming.vat_number)
-        ).first()
-    return row
+        ).all()
+    for row in candidates:
+        if row is not None and state.binding("customer", row.code) is None:
+            return row
+    return None
 
 
 def _outbox(session: Session, entity: str, after: int, limit: int) -> list[models.OutboxEvent]:
@@ -296,17 +304,29 @@ def _push_customer(
     if binding is not None and binding.fingerprint == print_:
         run.unchanged += 1
         return binding.remote_id
-    remote_id = (
-        binding.remote_id if binding else policy.call(lambda: connector.find_customer(record))
-    )
     # fields the ERP owns are never overwritten there (they are only set on creation)
     ours = [f for f in ("code", *CUSTOMER_FIELDS) if connector.ownership.get(f) != "erp"]
+    known: list[str | None] = [binding.remote_id if binding else None]
+
+    def attempt() -> str:
+        """Look up before creating, on every attempt: an attempt whose answer was lost may
+        have created the partner already."""
+        remote_id = known[0]
+        if binding is None:
+            remote_id = connector.find_customer(record)
+            other = state.binding_by_remote("customer", remote_id) if remote_id else None
+            if other is not None and other.local_key != code:
+                remote_id = None  # a partner another customer is bound to: a new one
+            known[0] = remote_id
+        return connector.push_customer(record, remote_id, ours)
+
     try:
-        pushed = policy.call(lambda: connector.push_customer(record, remote_id, ours))
+        pushed = policy.call(attempt)
     except RecordRejected as exc:
         state.dead("customers", code, exc.reason)
         run.failed += 1
         return None
+    remote_id = known[0]
     theirs = [f for f in CUSTOMER_FIELDS if connector.ownership.get(f) == "erp"]
     if remote_id is not None and theirs:  # the ERP's values stand for the fields it owns
         current = policy.call(lambda: connector.get_customer(pushed))
@@ -380,20 +400,24 @@ def _push_invoice_batch(
             pending.append(_invoice_record(session, invoice, customer))
         if not pending:
             return
-        # already in the ERP (a crash after the remote create, before the binding): bind
-        found = policy.call(lambda: connector.find_invoices([r.number for r in pending]))
-        for number, remote_id in found.items():
+    found: dict[str, str] = {}
+
+    def attempt() -> list[PushResult]:
+        """Look up by our numbers, then create what is missing — on every attempt, since
+        an attempt that failed half way (or whose answer was lost) may have created some."""
+        found.update(connector.find_invoices([r.number for r in pending]))
+        todo = [r for r in pending if r.number not in found]
+        return connector.push_invoices(todo) if todo else []
+
+    results = policy.call(attempt)
+    with session_scope(engine) as session:  # bindings committed right after the creates
+        state = SyncState(session, connector.name)
+        for number, remote_id in found.items():  # created before a crash or a lost answer
             state.bind("invoice", number, remote_id)
             state.resolved("invoices", number)
             run.unchanged += 1
-        todo = [r for r in pending if r.number not in found]
-    if not todo:
-        return
-    results = policy.call(lambda: connector.push_invoices(todo))
-    with session_scope(engine) as session:  # bindings committed right after the creates
-        state = SyncState(session, connector.name)
         for result in results:
-            if result.remote_id is not None:
+            if result.remote_id is not None and result.error is None:
                 state.bind("invoice", result.key, result.remote_id)
                 state.resolved("invoices", result.key)
                 run.created += 1
