@@ -153,6 +153,10 @@ def bill_command(
         raise typer.Exit(1)
 
 
+from cn285.sandboxes.cli import sandbox_app  # noqa: E402  (the ERP sandboxes' commands)
+
+app.add_typer(sandbox_app, name="sandbox")
+
 apikey_app = typer.Typer(no_args_is_help=True, help="API keys for the REST API.")
 app.add_typer(apikey_app, name="apikey")
 

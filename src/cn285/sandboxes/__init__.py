@@ -1,0 +1,1 @@
+"""Local servers that speak an ERP's public API, for integration tests and demos."""
