@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from cn285.connectors.errors import ConfigurationError
+from cn285.connectors.errors import ConfigurationError, RecordRejected
 
 
 class Capability(StrEnum):
@@ -127,6 +127,25 @@ class Connector:
     ) -> str:
         """Create the customer (`remote_id` None) or write `fields` of it (None: all)."""
         raise NotImplementedError
+
+    def find_customers(self, records: Sequence[CustomerRecord]) -> dict[str, str]:
+        """Remote ids of the customers `records` match, by code (batch of `find_customer`)."""
+        found = {}
+        for record in records:
+            remote_id = self.find_customer(record)
+            if remote_id is not None:
+                found[record.code] = remote_id
+        return found
+
+    def create_customers(self, records: Sequence[CustomerRecord]) -> list[PushResult]:
+        """Create customers in one go where the ERP allows it (keys are the codes)."""
+        results = []
+        for record in records:
+            try:
+                results.append(PushResult(record.code, self.push_customer(record, None)))
+            except RecordRejected as exc:
+                results.append(PushResult(record.code, error=exc.reason))
+        return results
 
     def push_invoices(self, records: Sequence[InvoiceRecord]) -> list[PushResult]:
         raise NotImplementedError

@@ -359,12 +359,24 @@ def test_unique_constraints_are_enforced(odoo):
         )
 
 
+def test_name_create_makes_a_record_from_a_name(odoo):
+    created = odoo.execute_kw("res.partner", "name_create", ["Quick Contact"])
+
+    assert created == [created[0], "Quick Contact"]
+    assert (
+        odoo.execute_kw("res.partner", "read", [[created[0]], ["name"]])[0]["name"]
+        == "Quick Contact"
+    )
+
+
 def test_env_ref_and_model_existence(odoo):
     assert odoo.env.ref("base.main_company").name == "Cn285 Demo SAS"
     assert "account.move" in odoo.env
     assert "sale.order" not in odoo.env
     with pytest.raises(odoorpc.error.RPCError, match="External ID not found"):
         odoo.env.ref("base.nothing_here")
+    with pytest.raises(odoorpc.error.RPCError, match="does not exist on the model"):
+        odoo.execute("ir.model.data", "xmlid_to_res_id", "base.main_company")  # gone since 15
 
 
 def test_product_variant_delegates_to_its_template(odoo):

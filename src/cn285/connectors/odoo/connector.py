@@ -206,21 +206,88 @@ class OdooConnector(Connector):
                     return str(ids[0])
         return None
 
-    def push_customer(
-        self, record: CustomerRecord, remote_id: str | None, fields: Sequence[str] | None = None
-    ) -> str:
+    def find_customers(self, records: Sequence[CustomerRecord]) -> dict[str, str]:
+        """Two searches for a whole batch: by reference, then by VAT number."""
+        fields = self._customer_fields()
+        model = self.mapping.customers.model
+        found: dict[str, str] = {}
+        if "code" in fields:
+            codes = [r.code for r in records]
+            for row in self.client.call(
+                model,
+                "search_read",
+                [[fields["code"], "in", codes]],
+                fields=[fields["code"]],
+                order="id asc",
+                context={"active_test": False},
+            ):
+                found.setdefault(str(row[fields["code"]]), str(row["id"]))
+        vats = {r.vat_number: r.code for r in records if r.vat_number and r.code not in found}
+        if vats and "vat_number" in fields:
+            for row in self.client.call(
+                model,
+                "search_read",
+                [[fields["vat_number"], "in", list(vats)]],
+                fields=[fields["vat_number"]],
+                order="id asc",
+                context={"active_test": False},
+            ):
+                code = vats.get(str(row[fields["vat_number"]]).upper())
+                if code is not None:
+                    found.setdefault(code, str(row["id"]))
+        return found
+
+    def create_customers(self, records: Sequence[CustomerRecord]) -> list[PushResult]:
+        """One `create` for the batch; refused as a whole, then record by record."""
+        values = []
+        results: list[PushResult] = []
+        for record in records:
+            try:
+                values.append((record, self._partner_values(record, None)))
+            except RecordRejected as exc:
+                results.append(PushResult(record.code, error=exc.reason))
+        if not values:
+            return results
+        model = self.mapping.customers.model
+        try:
+            ids = self.client.call(model, "create", [v for _, v in values], key="batch")
+            return results + [
+                PushResult(r.code, str(i)) for (r, _), i in zip(values, ids, strict=True)
+            ]
+        except RecordRejected:
+            for record, vals in values:
+                try:
+                    results.append(
+                        PushResult(
+                            record.code,
+                            str(self.client.call(model, "create", vals, key=record.code)),
+                        )
+                    )
+                except RecordRejected as exc:
+                    results.append(PushResult(record.code, error=exc.reason))
+            return results
+
+    def _partner_values(self, record: CustomerRecord, fields: Sequence[str] | None) -> dict:
         mapped = self._customer_fields()
-        wanted = set(fields) if fields is not None and remote_id is not None else set(mapped)
+        wanted = set(fields) if fields is not None else set(mapped)
         values: dict[str, Any] = dict(self.mapping.customers.constants)
         for name in ("code", "name", "email", "vat_number"):
             if name in mapped and name in wanted:
                 values[mapped[name]] = getattr(record, name) or False
         if "country" in mapped and "country" in wanted:
             values[mapped["country"]] = self._country_id(record.country)
+        if fields is None:
+            values.setdefault("customer_rank", 1)
+        return values
+
+    def push_customer(
+        self, record: CustomerRecord, remote_id: str | None, fields: Sequence[str] | None = None
+    ) -> str:
         model = self.mapping.customers.model
         if remote_id is None:
-            values.setdefault("customer_rank", 1)
+            values = self._partner_values(record, None)
             return str(self.client.call(model, "create", values, key=record.code))
+        values = self._partner_values(record, fields)
         self.client.call(model, "write", [int(remote_id)], values, key=record.code)
         return remote_id
 

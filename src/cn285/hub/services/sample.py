@@ -13,6 +13,7 @@ from sqlmodel import Session
 from cn285.billing_core.tax import TaxRules
 from cn285.hub.services import settings
 from cn285.hub.store import models
+from cn285.hub.sync.outbox import emit
 
 GRADUATED = {
     "model": "graduated",
@@ -80,6 +81,7 @@ def populate(
                 for n in numbers
             ],
         )
+        emit(session, "customer", [f"C{n:07d}" for n in numbers], "created")  # for ERPs
         connection.execute(
             insert(models.Contract.__table__),
             [  # type: ignore[attr-defined]

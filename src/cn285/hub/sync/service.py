@@ -48,7 +48,8 @@ NEEDS = {
     "payments": {Capability.PULL_PAYMENTS},
 }
 OVERLAP = dt.timedelta(minutes=5)
-INVOICE_BATCH = 50
+INVOICE_BATCH = 100
+CUSTOMER_BATCH = 200
 PAYMENT_BATCH = 200
 CUSTOMER_FIELDS = ("name", "country", "vat_number", "email")
 
@@ -269,22 +270,75 @@ def _push_customers(
 ) -> None:
     with Session(engine) as session:
         retry = SyncState(session, connector.name).open_dead_letters("customers")
-    for key in retry:  # what failed before, first
-        with session_scope(engine) as session:
-            _push_customer(session, SyncState(session, connector.name), connector, policy, run, key)
+    _push_customer_keys(engine, connector, policy, run, retry)  # what failed before, first
     while True:
         with Session(engine) as session:
             after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
-            events = _outbox(session, "customer", after, 200)
+            events = _outbox(session, "customer", after, CUSTOMER_BATCH)
         if not events:
             return
-        for key in dict.fromkeys(e.key for e in events):
-            with session_scope(engine) as session:
-                _push_customer(
-                    session, SyncState(session, connector.name), connector, policy, run, key
-                )
+        _push_customer_keys(engine, connector, policy, run, [e.key for e in events])
         with session_scope(engine) as session:
             SyncState(session, connector.name).set_cursor("customers:outbox", str(events[-1].id))
+
+
+def _push_customer_keys(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, keys: list[str]
+) -> None:
+    """Customers never sent are looked up and created in batches (a few calls for
+    hundreds); those already bound are updated one by one, when they changed."""
+    keys = list(dict.fromkeys(keys))
+    with Session(engine) as session:
+        state = SyncState(session, connector.name)
+        unbound = [k for k in keys if state.binding("customer", k) is None]
+    _create_customers(engine, connector, policy, run, unbound)
+    for key in keys:
+        with session_scope(engine) as session:
+            _push_customer(
+                session,
+                SyncState(session, connector.name),
+                connector,
+                policy,
+                run,
+                key,
+                counted=key not in unbound,
+            )
+
+
+def _create_customers(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, codes: list[str]
+) -> None:
+    if not codes:
+        return
+    with Session(engine) as session:
+        rows = session.scalars(select(models.Customer).where(models.Customer.code.in_(codes))).all()  # type: ignore[attr-defined]
+        records = {row.code: _record(row) for row in rows}
+    found: dict[str, str] = {}
+
+    def attempt() -> list[PushResult]:
+        """Look up, then create what is missing — again on a retry (an answer may be lost
+        after the ERP created them)."""
+        found.update(connector.find_customers(list(records.values())))
+        todo = [r for code, r in records.items() if code not in found]
+        return connector.create_customers(todo) if todo else []
+
+    results = policy.call(attempt)
+    with session_scope(engine) as session:
+        state = SyncState(session, connector.name)
+        for code, remote_id in found.items():
+            other = state.binding_by_remote("customer", remote_id)
+            if other is None:
+                state.bind("customer", code, remote_id, None)  # matched: updated next
+        for result in results:
+            if result.remote_id is not None:
+                state.bind(
+                    "customer", result.key, result.remote_id, fingerprint(records[result.key])
+                )
+                state.resolved("customers", result.key)
+                run.created += 1
+            else:
+                state.dead("customers", result.key, result.error or "refused")
+                run.failed += 1
 
 
 def _push_customer(
@@ -294,7 +348,11 @@ def _push_customer(
     policy: RetryPolicy,
     run: StreamRun,
     code: str,
+    *,
+    counted: bool = True,
 ) -> str | None:
+    """Send one customer; with `counted` False, an unchanged one is not counted (it was
+    just created by the batch)."""
     row = session.scalars(select(models.Customer).where(models.Customer.code == code)).first()
     if row is None:
         return None
@@ -302,7 +360,7 @@ def _push_customer(
     print_ = fingerprint(record)
     binding = state.binding("customer", code)
     if binding is not None and binding.fingerprint == print_:
-        run.unchanged += 1
+        run.unchanged += counted
         return binding.remote_id
     # fields the ERP owns are never overwritten there (they are only set on creation)
     ours = [f for f in ("code", *CUSTOMER_FIELDS) if connector.ownership.get(f) != "erp"]
@@ -375,6 +433,13 @@ def _invoices(
 def _push_invoice_batch(
     engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, numbers: list[str]
 ) -> None:
+    with Session(engine) as session:  # their customers first, created in one batch
+        state = SyncState(session, connector.name)
+        customers = session.scalars(
+            select(models.Invoice.customer_code).where(models.Invoice.number.in_(numbers))
+        ).all()  # type: ignore[union-attr]
+        unbound = [c for c in dict.fromkeys(customers) if state.binding("customer", c) is None]
+    _create_customers(engine, connector, policy, StreamRun("customers"), unbound)
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
         pending: list[InvoiceRecord] = []

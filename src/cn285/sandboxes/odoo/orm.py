@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from .database import Env
 from .domain import Matcher, compile_domain
-from .errors import MissingError, ValidationError
+from .errors import MissingError, UserError, ValidationError
 from .fields import NOTHING, Boolean, Field, Float, Many2many, Many2one, One2many
 from .registry import MAGIC_FIELDS, expose
 
@@ -654,6 +654,18 @@ class BaseModel:
         if limit:
             ids = ids[:limit]
         return [[i, self.browse(i).display_name()] for i in ids]
+
+    @expose("model")
+    def name_create(self, name: str) -> list:
+        """Create a record from its name alone; [id, display_name]."""
+        fields = self.fields()
+        target = self._rec_name if self._rec_name in fields else None
+        if target is not None and fields[target].compute:
+            target = "name" if "name" in fields else None
+        if target is None:
+            raise UserError(f"Cannot execute name_create, no _rec_name defined on {self._name}")
+        record = self.create({target: name})
+        return [record.id, record.display_name()]
 
     @expose("records", versions={16})
     def name_get(self) -> list:
