@@ -53,7 +53,6 @@ class ItemMapping(Strict):
 
 
 class InvoiceMapping(Strict):
-    journal_code: str | None = None
     #: Cn285 VAT rate (percent) → Odoo sale tax name or rate; unmapped rates are looked up
     taxes: dict[str, str] = {}
     #: income account code per item code (absent: the product's or journal's default)
@@ -66,8 +65,6 @@ class OdooMapping(Strict):
     customers: CustomerMapping = CustomerMapping()
     items: ItemMapping = ItemMapping()
     invoices: InvoiceMapping = InvoiceMapping()
-    #: ISO currency code → Odoo currency name, where they differ
-    currencies: dict[str, str] = {}
 
 
 def load(path: Path | None = None) -> OdooMapping:

@@ -63,8 +63,8 @@ class OdooClient:
 def _translate(exc: RPCError, key: str) -> Exception:
     info: Mapping[str, Any] = exc.info if isinstance(exc.info, Mapping) else {}
     name = str((info.get("data") or {}).get("name", ""))
-    message = str((info.get("data") or {}).get("message") or exc.message or exc)
-    if name.endswith(_CONFIG_ERRORS) or "AccessDenied" in message:
+    message = str((info.get("data") or {}).get("message") or getattr(exc, "message", None) or exc)
+    if name.endswith(_CONFIG_ERRORS) or "AccessDenied" in message or "Wrong login" in message:
         return ConfigurationError(f"Odoo refused the credentials or the access: {message}")
     if name.endswith(_RECORD_ERRORS):
         return RecordRejected(key, message)

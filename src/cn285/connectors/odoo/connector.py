@@ -55,7 +55,6 @@ class OdooConnector(Connector):
             Capability.PUSH_CUSTOMERS,
             Capability.PUSH_INVOICES,
             Capability.PULL_PAYMENTS,
-            Capability.PUSH_JOURNAL_ENTRIES,
         }
     )
 
@@ -66,6 +65,7 @@ class OdooConnector(Connector):
         self._country_codes: dict[int, str] = {}
         self._taxes: dict[Decimal, int] = {}
         self._products: dict[str, int] = {}
+        self._accounts: dict[str, int] = {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OdooConnector:
@@ -379,6 +379,9 @@ class OdooConnector(Connector):
             product = self._product_id(line.item_code)
             if product:
                 values["product_id"] = product
+            account = self.mapping.invoices.income_accounts.get(line.item_code)
+            if account:
+                values["account_id"] = self._account_id(account)
             lines.append([0, 0, values])
         return {
             **self.mapping.invoices.constants,
@@ -452,6 +455,16 @@ class OdooConnector(Connector):
                 str(rate), f"no sale tax of {rate} % in Odoo (map it in invoices.taxes)"
             )
         return tax_id
+
+    def _account_id(self, code: str) -> int:
+        if code not in self._accounts:
+            ids = self.client.call("account.account", "search", [["code", "=", code]], limit=1)
+            if not ids:
+                raise RecordRejected(
+                    code, f"income account {code} is not in Odoo (invoices.income_accounts)"
+                )
+            self._accounts[code] = ids[0]
+        return self._accounts[code]
 
     def _product_id(self, code: str) -> int | None:
         if code not in self._products:
