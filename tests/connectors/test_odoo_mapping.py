@@ -121,3 +121,40 @@ def test_other_odoo_versions_sync_too(engine, version: int):
 
 
 _ = dt
+
+
+def test_journal_entries_are_posted_once_and_unbalanced_ones_refused():
+    from decimal import Decimal
+
+    from cn285.connectors.base import JournalEntry, JournalLine
+
+    balanced = JournalEntry(
+        "REVREC-2026-01",
+        dt.date(2026, 1, 31),
+        (
+            JournalLine("487000", "Deferred revenue released", debit=Decimal("101.92")),
+            JournalLine("706000", "Revenue January", credit=Decimal("101.92")),
+        ),
+    )
+    unbalanced = JournalEntry(
+        "REVREC-BAD",
+        dt.date(2026, 1, 31),
+        (
+            JournalLine("487000", "Deferred", debit=Decimal("10.00")),
+            JournalLine("706000", "Revenue", credit=Decimal("9.99")),
+        ),
+    )
+    with OdooSandbox(version=17) as sandbox:
+        connector = connector_for("odoo", sandbox_config(sandbox))
+        first = connector.push_journal_entries([balanced, unbalanced])
+        assert first[0].remote_id is not None and first[0].error is None
+        assert first[1].remote_id is None and first[1].error
+        again = connector.push_journal_entries([balanced])
+        assert again[0].remote_id == first[0].remote_id  # found by reference, not duplicated
+        moves = connector.client.call(
+            "account.move",
+            "search_read",
+            [["ref", "=", "REVREC-2026-01"]],
+            fields=["state", "amount_total"],
+        )
+        assert [(m["state"], m["amount_total"]) for m in moves] == [("posted", 101.92)]

@@ -81,6 +81,23 @@ class InvoiceRecord:
 
 
 @dataclass(frozen=True)
+class JournalLine:
+    account: str  # account code in the ERP's chart
+    label: str
+    debit: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A balanced journal entry (revenue recognition, for one), keyed by our reference."""
+
+    reference: str
+    date: dt.date
+    lines: tuple[JournalLine, ...]
+
+
+@dataclass(frozen=True)
 class PaymentStatus:
     remote_id: str
     amount_residual: Decimal
@@ -156,6 +173,10 @@ class Connector:
         raise NotImplementedError
 
     def pull_payments(self, remote_ids: Sequence[str]) -> list[PaymentStatus]:
+        raise NotImplementedError
+
+    def push_journal_entries(self, entries: Sequence[JournalEntry]) -> list[PushResult]:
+        """Create and post entries not in the ERP yet (looked up by reference first)."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from cn285.connectors.base import (
     Connector,
     CustomerRecord,
     InvoiceRecord,
+    JournalEntry,
     PaymentStatus,
     PushResult,
     RemoteCustomer,
@@ -55,6 +56,7 @@ class OdooConnector(Connector):
             Capability.PUSH_CUSTOMERS,
             Capability.PUSH_INVOICES,
             Capability.PULL_PAYMENTS,
+            Capability.PUSH_JOURNAL_ENTRIES,
         }
     )
 
@@ -391,6 +393,65 @@ class OdooConnector(Connector):
             "ref": record.number,
             "invoice_line_ids": lines,
         }
+
+    # -- journal entries ---------------------------------------------------------------
+    def push_journal_entries(self, entries: Sequence[JournalEntry]) -> list[PushResult]:
+        """`account.move` of type entry in the miscellaneous journal, posted; an entry
+        already in Odoo (same reference) is not created again."""
+        if not entries:
+            return []
+        existing = {
+            row["ref"]: str(row["id"])
+            for row in self.client.call(
+                "account.move",
+                "search_read",
+                [["ref", "in", [e.reference for e in entries]], ["move_type", "=", "entry"]],
+                fields=["ref"],
+            )
+        }
+        journal = self._journal_id("general")
+        results = []
+        for entry in entries:
+            if entry.reference in existing:
+                results.append(PushResult(entry.reference, existing[entry.reference]))
+                continue
+            try:
+                lines = [
+                    [
+                        0,
+                        0,
+                        {
+                            "account_id": self._account_id(line.account),
+                            "name": line.label,
+                            "debit": float(line.debit),
+                            "credit": float(line.credit),
+                        },
+                    ]
+                    for line in entry.lines
+                ]
+                move = self.client.call(
+                    "account.move",
+                    "create",
+                    {
+                        "move_type": "entry",
+                        "journal_id": journal,
+                        "ref": entry.reference,
+                        "date": entry.date.isoformat(),
+                        "line_ids": lines,
+                    },
+                    key=entry.reference,
+                )
+                self.client.call("account.move", "action_post", [move], key=entry.reference)
+                results.append(PushResult(entry.reference, str(move)))
+            except RecordRejected as exc:
+                results.append(PushResult(entry.reference, error=exc.reason))
+        return results
+
+    def _journal_id(self, kind: str) -> int:
+        ids = self.client.call("account.journal", "search", [["type", "=", kind]], limit=1)
+        if not ids:
+            raise RecordRejected(kind, f"no {kind} journal in Odoo")
+        return ids[0]
 
     # -- payments ------------------------------------------------------------------------
     def pull_payments(self, remote_ids: Sequence[str]) -> list[PaymentStatus]:
