@@ -247,13 +247,15 @@ def sync_command(
             failed = True
             continue
         try:
-            with typer.progressbar(length=1, label=f"sync {name}", file=sys.stderr) as bar:
-                runs = sync(
-                    engine,
-                    erp,
-                    [s.strip() for s in stream.split(",") if s.strip()],
-                    progress=lambda _stream, _n: bar.update(0),
-                )
+
+            def progress(stream_name: str, done: int, erp_name: str = name) -> None:
+                sys.stderr.write(f"\r{erp_name} {stream_name}: {done} sent")
+                sys.stderr.flush()
+
+            runs = sync(
+                engine, erp, [s.strip() for s in stream.split(",") if s.strip()], progress=progress
+            )
+            sys.stderr.write("\n")
         finally:
             erp.close()
         for run in runs:
