@@ -1,8 +1,8 @@
 """Store fixtures: every store test runs on SQLite and on a real PostgreSQL.
 
 PostgreSQL is found at CN285_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test);
-its tests run in a database of their own, `cn285_test`, recreated per session and emptied
-per test. Where no PostgreSQL answers, those tests are skipped with a message, unless
+its tests run in a database of their own, `cn285_test_<pid>`, created per session (and
+dropped after), emptied per test. Where no PostgreSQL answers, those tests are skipped with a message, unless
 CN285_REQUIRE_POSTGRES=1 (as in .ci/run), which makes it a failure.
 """
 
@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from cn285.hub.store.database import open_engine, resolve_url
 
 POSTGRES = os.environ.get("CN285_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_DB = "cn285_test"
+TEST_DB = f"cn285_test_{os.getpid()}"  # one per test session: parallel suites never meet
 
 
 def _admin_engine() -> Engine:
@@ -42,6 +42,8 @@ def postgres_url() -> Iterator[str]:
     engine = open_engine(url)  # migrate once
     engine.dispose()
     yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)"))
     admin.dispose()
 
 

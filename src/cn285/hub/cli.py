@@ -31,16 +31,21 @@ def _fail(file: Path, messages: list[str]) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _billed(file: Path):
-    """Load and bill a scenario file; any problem exits 2 naming its place in the file."""
+def _scenario(file: Path):
+    """Read and validate a scenario file; any problem exits 2 naming its place in it."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(file, [f"cannot read the file: {exc}"]) from None
     try:
-        scenario = load(text)
+        return load(text)
     except ScenarioError as exc:
         raise _fail(file, [str(p) for p in exc.problems]) from None
+
+
+def _billed(file: Path):
+    """Load and bill a scenario file; any problem exits 2 naming its place in the file."""
+    scenario = _scenario(file)
     try:
         invoices = bill(scenario.book, scenario.until)
     except (BillingError, TaxError) as exc:
@@ -87,14 +92,7 @@ def scenario_load(file: ScenarioFile, db: DbOption = None) -> None:
     from cn285.hub.services.errors import ServiceError
     from cn285.hub.services.scenario_load import load_scenario
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(file, [f"cannot read the file: {exc}"]) from None
-    try:
-        scenario = load(text)
-    except ScenarioError as exc:
-        raise _fail(file, [str(p) for p in exc.problems]) from None
+    scenario = _scenario(file)
     try:
         loaded = load_scenario(_engine(db), scenario)
     except ServiceError as exc:

@@ -98,27 +98,7 @@ def load_scenario(engine: Engine, scenario: Scenario, actor: str = "cli") -> Loa
             if not created:
                 continue
             for line in c.lines:
-                session.add(
-                    models.ContractLine(
-                        contract_code=c.code,
-                        code=line.code,
-                        item_code=line.item,
-                        kind=line.kind.value,
-                        quantity=line.quantity,
-                        start=line.start,
-                        end=line.end,
-                        period=line.period.value,
-                        billing_period=line.billing_period.value if line.billing_period else None,
-                        timing=line.timing.value,
-                        alignment=line.alignment.value,
-                        prorate=line.prorate,
-                        aggregation=str(line.aggregation),
-                        threshold_quantity=line.threshold_quantity,
-                        threshold_amount=line.threshold_amount,
-                        trigger="usage_complete" if line.usage_complete_trigger else None,
-                        of=line.of,
-                    )
-                )
+                session.add(convert.line_row(c.code, line))
         session.flush()
         _actions(session, scenario, result, actor)
         _usage(session, scenario, result)

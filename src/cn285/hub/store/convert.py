@@ -57,6 +57,29 @@ def line(row: Any) -> Line:
     )
 
 
+def line_row(contract: str, line: Line) -> models.ContractLine:
+    """The row that stores `line` of `contract` (the inverse of `line`)."""
+    return models.ContractLine(
+        contract_code=contract,
+        code=line.code,
+        item_code=line.item,
+        kind=line.kind.value,
+        quantity=line.quantity,
+        start=line.start,
+        end=line.end,
+        period=line.period.value,
+        billing_period=line.billing_period.value if line.billing_period else None,
+        timing=line.timing.value,
+        alignment=line.alignment.value,
+        prorate=line.prorate,
+        aggregation=str(line.aggregation),
+        threshold_quantity=line.threshold_quantity,
+        threshold_amount=line.threshold_amount,
+        trigger="usage_complete" if line.usage_complete_trigger else None,
+        of=line.of,
+    )
+
+
 def action(row: models.ContractAction) -> Action:
     data: dict[str, Any] = row.data or {}
     kind = ActionKind(row.kind)
