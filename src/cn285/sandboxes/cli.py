@@ -108,3 +108,10 @@ def odoo(
 def _interrupt(signum: int, frame: object) -> None:
     """Let SIGTERM stop the sandbox as Ctrl-C does (so --data is saved)."""
     raise KeyboardInterrupt
+
+
+from cn285.sandboxes.netsuite.cli import serve_command as _netsuite  # noqa: E402
+
+sandbox_app.command("netsuite", help="Serve a NetSuite sandbox (REST records, SuiteQL, TBA).")(
+    _netsuite
+)

@@ -1,0 +1,1 @@
+"""Reading records back: `q` filters of record lists and a SuiteQL subset."""

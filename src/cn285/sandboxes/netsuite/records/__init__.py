@@ -1,0 +1,1 @@
+"""Record types, their storage, validation and business rules."""
