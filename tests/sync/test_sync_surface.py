@@ -42,6 +42,7 @@ def test_sync_commands_report_runs_and_dead_letters_without_secrets(engine, db_u
         assert "odoo invoices: completed" in result.stdout
         assert "failed" in result.stdout
         assert sandbox.password not in result.stdout + result.stderr
+        assert "odoo invoices [" in result.stderr  # the progress bar
         status = cn285("sync", "status", "--db", db_url)
         assert status.returncode == 0
         assert "odoo invoices: completed" in status.stdout

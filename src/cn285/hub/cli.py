@@ -246,8 +246,9 @@ def sync_command(
             continue
         try:
 
-            def progress(stream_name: str, done: int, erp_name: str = name) -> None:
-                sys.stderr.write(f"\r{erp_name} {stream_name}: {done} sent")
+            def progress(stream_name: str, done: int, total: int, erp_name: str = name) -> None:
+                filled = int(30 * done / total) if total else 30
+                sys.stderr.write(f"\r{erp_name} {stream_name} [{'#' * filled:<30}] {done}/{total}")
                 sys.stderr.flush()
 
             runs = sync(

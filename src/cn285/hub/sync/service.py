@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -65,7 +65,7 @@ class StreamRun:
     error: str | None = None
 
 
-Progress = Callable[[str, int], None]
+Progress = Callable[[str, int, int], None]  # stream, records done, records to do
 
 
 def sync(
@@ -104,6 +104,9 @@ def _ledgered(
     run = StreamRun(stream)
     try:
         _STREAMS[stream](engine, connector, policy, run, progress)
+        if progress:  # the stream's bar completes
+            handled = run.created + run.updated + run.unchanged + run.failed
+            progress(stream, handled, handled)
     except (RetryableError, ConnectorError) as exc:
         run.status, run.error = "failed", str(exc)
     with session_scope(engine) as session:
@@ -413,9 +416,24 @@ def _invoices(
     progress: Progress | None,
 ) -> None:
     with Session(engine) as session:
-        retry = SyncState(session, connector.name).open_dead_letters("invoices")
+        state = SyncState(session, connector.name)
+        retry = state.open_dead_letters("invoices")
+        after = int(state.cursor("invoices:outbox") or 0)
+        total = len(retry) + (
+            session.scalar(
+                select(func.count())
+                .select_from(models.OutboxEvent)
+                .where(models.OutboxEvent.entity == "invoice", models.OutboxEvent.id > after)
+            )  # type: ignore[operator]
+            or 0
+        )
+    done = 0
     for part in range(0, len(retry), INVOICE_BATCH):
-        _push_invoice_batch(engine, connector, policy, run, retry[part : part + INVOICE_BATCH])
+        batch = retry[part : part + INVOICE_BATCH]
+        _push_invoice_batch(engine, connector, policy, run, batch)
+        done += len(batch)
+        if progress:
+            progress("invoices", done, total)
     while True:
         with Session(engine) as session:
             state = SyncState(session, connector.name)
@@ -426,8 +444,9 @@ def _invoices(
         _push_invoice_batch(engine, connector, policy, run, [e.key for e in events])
         with session_scope(engine) as session:
             SyncState(session, connector.name).set_cursor("invoices:outbox", str(events[-1].id))
+        done += len(events)
         if progress:
-            progress("invoices", run.created)
+            progress("invoices", min(done, total), total)
 
 
 def _push_invoice_batch(
