@@ -158,3 +158,41 @@ def test_journal_entries_are_posted_once_and_unbalanced_ones_refused():
             fields=["state", "amount_total"],
         )
         assert [(m["state"], m["amount_total"]) for m in moves] == [("posted", 101.92)]
+
+
+def test_invoices_carry_their_currency_and_an_unknown_one_is_refused():
+    from decimal import Decimal
+
+    from cn285.connectors.base import CustomerRecord, InvoiceLineRecord, InvoiceRecord
+
+    with OdooSandbox(version=17) as sandbox:
+        connector = connector_for("odoo", sandbox_config(sandbox))
+        partner = connector.push_customer(CustomerRecord("C1", "Client", "FR"), None)
+        line = InvoiceLineRecord(
+            "Seat", "SEAT", Decimal(1), Decimal("100.00"), Decimal(20), Decimal("20.00")
+        )
+
+        def invoice(number: str, currency: str) -> InvoiceRecord:
+            return InvoiceRecord(
+                number,
+                "invoice",
+                partner,
+                dt.date(2026, 1, 1),
+                currency,
+                (line,),
+                Decimal("100.00"),
+                Decimal("20.00"),
+                Decimal("120.00"),
+            )
+
+        results = connector.push_invoices([invoice("INV-1", "EUR"), invoice("INV-2", "XOF")])
+        by_key = {r.key: r for r in results}
+        assert by_key["INV-1"].error is None
+        assert "currency XOF is not in Odoo" in (by_key["INV-2"].error or "")
+        move = connector.client.call(
+            "account.move",
+            "read",
+            [int(by_key["INV-1"].remote_id)],
+            fields=["currency_id", "amount_total"],
+        )[0]
+        assert move["currency_id"][1] == "EUR" and move["amount_total"] == 120.0

@@ -65,6 +65,10 @@ class OdooMapping(Strict):
     customers: CustomerMapping = CustomerMapping()
     items: ItemMapping = ItemMapping()
     invoices: InvoiceMapping = InvoiceMapping()
+    #: ISO country code → Odoo country code, where a database uses another code
+    countries: dict[str, str] = {}
+    #: ISO currency code → Odoo currency name, where they differ
+    currencies: dict[str, str] = {}
 
 
 def load(path: Path | None = None) -> OdooMapping:

@@ -68,6 +68,7 @@ class OdooConnector(Connector):
         self._taxes: dict[Decimal, int] = {}
         self._products: dict[str, int] = {}
         self._accounts: dict[str, int] = {}
+        self._currencies: dict[str, int] = {}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OdooConnector:
@@ -387,6 +388,7 @@ class OdooConnector(Connector):
             lines.append([0, 0, values])
         return {
             **self.mapping.invoices.constants,
+            "currency_id": self._currency_id(record.currency),
             "move_type": "out_refund" if refund else "out_invoice",
             "partner_id": int(record.customer_remote_id),
             "invoice_date": record.date.isoformat(),
@@ -475,7 +477,8 @@ class OdooConnector(Connector):
         if not code:
             return False
         if code not in self._countries:
-            ids = self.client.call("res.country", "search", [["code", "=", code.upper()]], limit=1)
+            odoo_code = self.mapping.countries.get(code.upper(), code.upper())
+            ids = self.client.call("res.country", "search", [["code", "=", odoo_code]], limit=1)
             if not ids:
                 raise RecordRejected(code, f"country {code} is not in Odoo")
             self._countries[code] = ids[0]
@@ -516,6 +519,21 @@ class OdooConnector(Connector):
                 str(rate), f"no sale tax of {rate} % in Odoo (map it in invoices.taxes)"
             )
         return tax_id
+
+    def _currency_id(self, code: str) -> int:
+        name = self.mapping.currencies.get(code, code)
+        if name not in self._currencies:
+            ids = self.client.call(
+                "res.currency",
+                "search",
+                [["name", "=", name]],
+                limit=1,
+                context={"active_test": False},
+            )
+            if not ids:
+                raise RecordRejected(code, f"currency {name} is not in Odoo (map it in currencies)")
+            self._currencies[name] = ids[0]
+        return self._currencies[name]
 
     def _account_id(self, code: str) -> int:
         if code not in self._accounts:
