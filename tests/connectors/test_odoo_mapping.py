@@ -196,3 +196,50 @@ def test_invoices_carry_their_currency_and_an_unknown_one_is_refused():
             fields=["currency_id", "amount_total"],
         )[0]
         assert move["currency_id"][1] == "EUR" and move["amount_total"] == 120.0
+
+
+def test_addresses_and_individuals_sync_both_ways(engine):
+    import time
+
+    from cn285.billing_core.scenario.schema import CustomerIn
+    from cn285.hub.services.catalog import create_customer
+    from cn285.hub.store.database import session_scope
+
+    with session_scope(engine) as session:
+        create_customer(
+            session,
+            CustomerIn(
+                code="JEAN",
+                name="Jean Dupont",
+                country="FR",
+                email="jean@example.com",
+                street="1 rue de la Paix",
+                zip="75002",
+                city="Paris",
+                is_company=False,
+            ),
+            "ops",
+        )
+    with OdooSandbox(version=17) as sandbox:
+        connector = connector_for("odoo", sandbox_config(sandbox))
+        sync(engine, connector, ["customers"], policy=FAST)
+        partner = connector.client.call(
+            "res.partner",
+            "search_read",
+            [["ref", "=", "JEAN"]],
+            fields=["street", "zip", "city", "is_company", "email"],
+        )[0]
+        assert (partner["street"], partner["zip"], partner["city"], partner["is_company"]) == (
+            "1 rue de la Paix",
+            "75002",
+            "Paris",
+            False,
+        )
+        time.sleep(1.1)  # Odoo's write_date has a one-second resolution
+        connector.client.call(
+            "res.partner", "write", [partner["id"]], {"city": "Lyon", "zip": "69001"}
+        )
+        sync(engine, connector, ["customers"], policy=FAST)
+    with Session(engine) as session:
+        row = session.scalars(select(models.Customer).where(models.Customer.code == "JEAN")).one()
+    assert (row.city, row.zip, row.is_company) == ("Lyon", "69001", False)

@@ -46,6 +46,10 @@ class CustomerRecord:
     country: str
     vat_number: str | None = None
     email: str | None = None
+    street: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    is_company: bool = True
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,21 @@ class FieldMap(Strict):
 class CustomerMapping(Strict):
     model: str = "res.partner"
     domain: list[list[object]] = [["customer_rank", ">", 0]]
-    fields: dict[Literal["code", "name", "email", "vat_number", "country"], FieldMap] = {
+    fields: dict[
+        Literal[
+            "code", "name", "email", "vat_number", "country", "street", "zip", "city", "is_company"
+        ],
+        FieldMap,
+    ] = {
         "code": FieldMap(odoo="ref"),
         "name": FieldMap(odoo="name"),
         "email": FieldMap(odoo="email"),
         "vat_number": FieldMap(odoo="vat", transform="upper"),
         "country": FieldMap(odoo="country_id"),
+        "street": FieldMap(odoo="street"),
+        "zip": FieldMap(odoo="zip"),
+        "city": FieldMap(odoo="city"),
+        "is_company": FieldMap(odoo="is_company"),
     }
     #: extra Odoo fields written on every push (custom fields `x_...` included)
     constants: dict[str, str | int | bool] = {}

@@ -48,6 +48,12 @@ class CustomerIn(Strict):
     country: str = Field(pattern=r"^[A-Za-z]{2}$")
     vat_number: str | None = None
     group_invoices: bool = False
+    # contact details, kept and synchronised with the ERPs; not used to bill
+    email: str | None = None
+    street: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    is_company: bool = True
 
 
 class ItemIn(Strict):

@@ -177,6 +177,12 @@ class OdooConnector(Connector):
             country=country_code or "",
             vat_number=value("vat_number"),
             email=value("email"),
+            street=value("street"),
+            zip=value("zip"),
+            city=value("city"),
+            is_company=bool(row.get(fields["is_company"], True))
+            if "is_company" in fields
+            else True,
         )
 
     def get_customer(self, remote_id: str) -> RemoteCustomer | None:
@@ -274,9 +280,11 @@ class OdooConnector(Connector):
         mapped = self._customer_fields()
         wanted = set(fields) if fields is not None else set(mapped)
         values: dict[str, Any] = dict(self.mapping.customers.constants)
-        for name in ("code", "name", "email", "vat_number"):
+        for name in ("code", "name", "email", "vat_number", "street", "zip", "city"):
             if name in mapped and name in wanted:
                 values[mapped[name]] = getattr(record, name) or False
+        if "is_company" in mapped and "is_company" in wanted:
+            values[mapped["is_company"]] = record.is_company
         if "country" in mapped and "country" in wanted:
             values[mapped["country"]] = self._country_id(record.country)
         if fields is None:

@@ -25,6 +25,10 @@ class CustomerOut(Out):
     vat_number: str | None
     group_invoices: bool
     email: str | None
+    street: str | None
+    zip: str | None
+    city: str | None
+    is_company: bool
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -37,6 +41,11 @@ class CustomerUpdate(BaseModel):
     country: str = Field(None, pattern=r"^[A-Za-z]{2}$")  # type: ignore[assignment]
     vat_number: str | None = None
     group_invoices: bool = Field(None)  # type: ignore[assignment]
+    email: str | None = None
+    street: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    is_company: bool = Field(None)  # type: ignore[assignment]
 
 
 class ItemOut(Out):

@@ -15,6 +15,8 @@ from cn285.hub.store import convert, models
 from cn285.hub.store.types import now
 from cn285.hub.sync.outbox import emit
 
+CONTACT_FIELDS = ("email", "street", "zip", "city", "is_company")
+
 
 def _problems(builder: Builder) -> Invalid:
     return Invalid([(p.path, p.message) for p in builder.problems])
@@ -44,6 +46,7 @@ def create_customer(session: Session, data: CustomerIn, actor: str) -> models.Cu
         country=customer.country,
         vat_number=customer.vat_number,
         group_invoices=customer.group_invoices,
+        **{field: getattr(data, field) for field in CONTACT_FIELDS},
     )
     session.add(row)
     session.flush()
@@ -72,6 +75,8 @@ def update_customer(
         raise _problems(builder)
     row.name, row.country, row.vat_number = customer.name, customer.country, customer.vat_number
     row.group_invoices = customer.group_invoices
+    for field in CONTACT_FIELDS:
+        setattr(row, field, getattr(data, field))
     row.updated_at = now()
     session.add(row)
     session.flush()

@@ -26,6 +26,10 @@ class Customer(SQLModel, table=True):
     vat_number: str | None = Field(default=None, max_length=32)
     group_invoices: bool = False
     email: str | None = Field(default=None, max_length=255)
+    street: str | None = Field(default=None, max_length=255)
+    zip: str | None = Field(default=None, max_length=32)
+    city: str | None = Field(default=None, max_length=128)
+    is_company: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime, index=True)
 

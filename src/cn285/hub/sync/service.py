@@ -51,7 +51,7 @@ OVERLAP = dt.timedelta(minutes=5)
 INVOICE_BATCH = 100
 CUSTOMER_BATCH = 200
 PAYMENT_BATCH = 200
-CUSTOMER_FIELDS = ("name", "country", "vat_number", "email")
+CUSTOMER_FIELDS = ("name", "country", "vat_number", "email", "street", "zip", "city", "is_company")
 
 
 @dataclass
@@ -166,7 +166,17 @@ def _items(
 
 
 def _record(row: models.Customer) -> CustomerRecord:
-    return CustomerRecord(row.code, row.name, row.country, row.vat_number, row.email)
+    return CustomerRecord(
+        row.code,
+        row.name,
+        row.country,
+        row.vat_number,
+        row.email,
+        row.street,
+        row.zip,
+        row.city,
+        row.is_company,
+    )
 
 
 def _customers(
@@ -202,11 +212,7 @@ def _pull_customers(
             row = _match_local(session, state, binding, incoming)
             if row is None:
                 row = models.Customer(
-                    code=incoming.code,
-                    name=incoming.name,
-                    country=incoming.country,
-                    vat_number=incoming.vat_number,
-                    email=incoming.email,
+                    code=incoming.code, **{f: getattr(incoming, f) for f in CUSTOMER_FIELDS}
                 )
                 session.add(row)
                 run.created += 1
