@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -159,5 +158,3 @@ def test_unknown_stream_is_refused(engine):
     with pytest.raises(ValueError, match="unknown stream"):
         sync(engine, MemoryERP(), ["invoicez"])
 
-
-_ = dt
