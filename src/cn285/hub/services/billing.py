@@ -43,6 +43,7 @@ _INVOICES = models.Invoice.__table__  # type: ignore[attr-defined]
 _LINES = models.InvoiceLine.__table__  # type: ignore[attr-defined]
 _CONTRACTS = models.Contract.__table__  # type: ignore[attr-defined]
 _SEQUENCES = models.InvoiceSequence.__table__  # type: ignore[attr-defined]
+_ACTIONS = models.ContractAction.__table__  # type: ignore[attr-defined]
 _INVOICE_COLUMNS = (
     "key",
     "number",
@@ -130,7 +131,7 @@ def run_billing(
     result = RunResult(run_id=run_id, until=until)  # type: ignore[arg-type]
     with Session(engine) as session:
         catalog = Catalog.load(session)
-        groups = list(_due_groups(session, until))
+        groups = list(_due_groups(session, until))  # sets of codes, streamed from the store
     total = sum(len(g) for g in groups)
     done = 0
     batches = list(_batches(groups, batch_size))
@@ -181,7 +182,13 @@ def run_billing(
 
 
 def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
-    """Groups of contracts billed together, those with a contract due by `until`."""
+    """Groups of contracts billed together (a customer's contracts, joined with those linked
+    by a transfer or a change of holder), those with a contract due by `until`.
+
+    Contracts are streamed in customer order and each customer's group is yielded as soon as
+    it is complete; only the few groups that links join are held until the end, so memory
+    does not grow with the number of contracts.
+    """
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -193,38 +200,58 @@ def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
     def union(a: str, b: str) -> None:
         parent[find(a)] = find(b)
 
-    due: set[str] = set()
-    contracts: list[str] = []
-    for code, customer, next_due, billed_until in session.execute(
-        select(
-            models.Contract.code,
-            models.Contract.customer_code,
-            models.Contract.next_due,
-            models.Contract.billed_until,
-        )
-    ):
-        contracts.append(code)
-        union(f"k:{code}", f"c:{customer}")
-        if billed_until is None or (next_due is not None and next_due <= until):
-            due.add(code)
     for kind, contract, data in session.execute(
-        select(
-            models.ContractAction.kind,
-            models.ContractAction.contract_code,
-            models.ContractAction.data,
-        ).where(
-            models.ContractAction.kind.in_(["transfer", "change_holder"])  # type: ignore[attr-defined]
+        select(_ACTIONS.c.kind, _ACTIONS.c.contract_code, _ACTIONS.c.data).where(
+            _ACTIONS.c.kind.in_(["transfer", "change_holder"])
         )
     ):
         if kind == "transfer":
             union(f"k:{contract}", f"k:{data['to']}")
         else:
             union(f"k:{contract}", f"c:{data['customer']}")
-    groups: dict[str, set[str]] = {}
-    for code in contracts:
-        groups.setdefault(find(f"k:{code}"), set()).add(code)
-    for members in groups.values():
-        if members & due:
+    linked: dict[str, tuple[set[str], bool]] = {}  # root -> (contracts, any due)
+
+    def flush(customer: str | None, codes: set[str], due: bool) -> Iterator[set[str]]:
+        if customer is None or not codes:
+            return
+        nodes = [f"c:{customer}", *(f"k:{c}" for c in codes)]
+        if not any(node in parent for node in nodes):
+            if due:
+                yield codes
+            return
+        for node in nodes[1:]:
+            union(node, nodes[0])
+        root = find(nodes[0])
+        members, any_due = linked.get(root, (set(), False))
+        linked[root] = (members | codes, any_due or due)
+
+    customer: str | None = None
+    codes: set[str] = set()
+    due = False
+    rows = session.execute(
+        select(
+            _CONTRACTS.c.code,
+            _CONTRACTS.c.customer_code,
+            _CONTRACTS.c.next_due,
+            _CONTRACTS.c.billed_until,
+        )
+        .order_by(_CONTRACTS.c.customer_code, _CONTRACTS.c.code)
+        .execution_options(yield_per=5000)
+    )
+    for code, owner, next_due, billed_until in rows:
+        if owner != customer:
+            yield from flush(customer, codes, due)
+            customer, codes, due = owner, set(), False
+        codes.add(code)
+        due = due or billed_until is None or (next_due is not None and next_due <= until)
+    yield from flush(customer, codes, due)
+    merged: dict[str, tuple[set[str], bool]] = {}
+    for root, (members, any_due) in linked.items():  # roots may have merged since
+        final = find(root)
+        prior, prior_due = merged.get(final, (set(), False))
+        merged[final] = (prior | members, prior_due or any_due)
+    for members, any_due in merged.values():
+        if any_due:
             yield members
 
 
