@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
@@ -129,34 +129,50 @@ def run_billing(
             {"until": until.isoformat()},
         )
     result = RunResult(run_id=run_id, until=until)  # type: ignore[arg-type]
-    with Session(engine) as session:
-        catalog = Catalog.load(session)
-        groups = list(_due_groups(session, until))  # sets of codes, streamed from the store
-    total = sum(len(g) for g in groups)
     done = 0
-    batches = list(_batches(groups, batch_size))
-    if workers > 1 and len(batches) > 1:
-        url = engine.url.render_as_string(hide_password=False)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = {
-                pool.submit(_worker_batch, url, batch, until, run_id): batch for batch in batches
-            }
-            for future in as_completed(futures):
-                stored, errors = future.result()
-                result.invoices_stored += stored
-                result.errors += errors
-                done += sum(len(g) for g in futures[future])
-                if progress:
-                    progress(done, total)
-    else:
-        for batch in batches:
-            stored, errors = _bill_or_isolate(engine, batch, until, catalog, run_id)
-            result.invoices_stored += stored
-            result.errors += errors
-            done += sum(len(g) for g in batch)
-            if progress:
-                progress(done, total)
+
+    def collect(stored_errors: tuple[int, list[str]], size: int) -> None:
+        nonlocal done
+        result.invoices_stored += stored_errors[0]
+        result.errors += stored_errors[1]
+        done += size
+        if progress:
+            progress(done, max(expected, done))
+
+    # The groups stream from a read session kept open for the run: memory holds a few
+    # batches, not the store's contracts.
+    with Session(engine) as read:
+        catalog = Catalog.load(read)
+        expected = (
+            read.scalar(
+                select(func.count())
+                .select_from(_CONTRACTS)
+                .where(_CONTRACTS.c.billed_until.is_(None) | (_CONTRACTS.c.next_due <= until))
+            )
+            or 0
+        )
+        batches = _batches(_due_groups(read, until), batch_size)
+        if workers > 1:
+            url = engine.url.render_as_string(hide_password=False)
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                running: dict[Future[tuple[int, list[str]]], int] = {}
+                for batch in batches:
+                    future = pool.submit(_worker_batch, url, batch, until, run_id)
+                    running[future] = sum(len(g) for g in batch)
+                    if len(running) >= 2 * workers:  # bounded: a few batches in flight
+                        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for f in finished:
+                            collect(f.result(), running.pop(f))
+                for f in as_completed(list(running)):
+                    collect(f.result(), running.pop(f))
+        else:
+            for batch in batches:
+                collect(
+                    _bill_or_isolate(engine, batch, until, catalog, run_id),
+                    sum(len(g) for g in batch),
+                )
+    total = done
     result.contracts = total
     result.issued = number_pending(engine)
     with session_scope(engine) as session:
@@ -255,7 +271,7 @@ def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
             yield members
 
 
-def _batches(groups: list[set[str]], size: int) -> Iterator[list[set[str]]]:
+def _batches(groups: Iterable[set[str]], size: int) -> Iterator[list[set[str]]]:
     batch: list[set[str]] = []
     count = 0
     for group in groups:
