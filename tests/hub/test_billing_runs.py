@@ -15,7 +15,7 @@ from cn285.hub.services.billing import run_billing
 from cn285.hub.services.errors import Conflict
 from cn285.hub.services.scenario_load import load_scenario
 from cn285.hub.store import models
-from tests.conftest import EXAMPLE, OWN_SCENARIOS, SHARED_SCENARIOS
+from tests.conftest import EXAMPLE, OWN_SCENARIOS, SHARED_SCENARIOS, require_shared
 
 FILES = [*sorted(SHARED_SCENARIOS.glob("*.yaml")), *sorted(OWN_SCENARIOS.glob("*.yaml"))]
 
@@ -118,6 +118,7 @@ def test_loading_twice_changes_nothing_and_a_different_definition_conflicts(engi
 
 
 def test_numbers_are_sequential_per_series_in_date_order(engine):
+    require_shared()
     scenario = load((SHARED_SCENARIOS / "03-pause-credit-and-resume.yaml").read_text())
     load_scenario(engine, scenario)
     run_billing(engine, dt.date(2026, 4, 20))
