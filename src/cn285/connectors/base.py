@@ -215,7 +215,7 @@ def connector_for(name: str, config: Mapping[str, Any]) -> Connector:
 
 def _load_builtin() -> None:
     """Import the connectors shipped with Cn285 so that they register themselves."""
-    for module in ("cn285.connectors.odoo",):
+    for module in ("cn285.connectors.odoo", "cn285.connectors.netsuite"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
