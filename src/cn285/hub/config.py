@@ -53,8 +53,10 @@ def configured_connectors(config: Mapping[str, Any]) -> list[str]:
     names.update(
         k.split("_")[1].lower()
         for k in os.environ
-        if k.startswith("CN285_") and k.endswith("_URL") and k.count("_") == 2
+        if k.startswith("CN285_") and k.endswith(("_URL", "_ACCOUNT")) and k.count("_") == 2
     )
+    if os.environ.get("NETSUITE_ACCOUNT"):  # set up for the `netsuite` package already
+        names.add("netsuite")
     return sorted(names)
 
 

@@ -70,6 +70,7 @@ class NetSuiteConnector(Connector):
         self._tax_rates: dict[Decimal, str] | None = None  # rate -> id
         self._currencies: dict[str, str] | None = None  # symbol -> id
         self._accounts: dict[str, str] = {}
+        self._subsidiaries: list[str] | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> NetSuiteConnector:
@@ -155,7 +156,9 @@ class NetSuiteConnector(Connector):
         found: dict[str, str] = {}
         for part in q.chunks(list(records)):
             codes = [r.code for r in part]
-            vats = [r.vat_number for r in part if r.vat_number]
+            vats = sorted(
+                {v for r in part if r.vat_number for v in (r.vat_number, r.vat_number.upper())}
+            )
             condition = f"externalid IN {q.in_list(codes)} OR entityid IN {q.in_list(codes)}"
             if vats:
                 condition += f" OR vatregnumber IN {q.in_list(vats)}"
@@ -424,8 +427,9 @@ class NetSuiteConnector(Connector):
             "memo": entry.reference,
             "line": {"items": lines},
         }
-        if journal.subsidiary:
-            body["subsidiary"] = {"id": journal.subsidiary}
+        subsidiary = journal.subsidiary or self._only_subsidiary()
+        if subsidiary:
+            body["subsidiary"] = {"id": subsidiary}
         response = self.client.request(
             "PUT",
             f"/record/v1/journalEntry/eid:{entry.reference}",
@@ -436,6 +440,22 @@ class NetSuiteConnector(Connector):
         return location_id(response)
 
     # -- look-ups, cached per connection -------------------------------------------------
+    def _only_subsidiary(self) -> str | None:
+        """The subsidiary of an account that has one; with several, the mapping must say."""
+        if self._subsidiaries is None:
+            self._subsidiaries = [
+                str(row["id"])
+                for row in self.client.suiteql(
+                    "SELECT id FROM subsidiary WHERE isinactive = 'F' ORDER BY id"
+                )
+            ]
+        if len(self._subsidiaries) > 1:
+            raise ConfigurationError(
+                "the NetSuite account has several subsidiaries: set journal_entries.subsidiary "
+                "in the NetSuite mapping"
+            )
+        return self._subsidiaries[0] if self._subsidiaries else None
+
     def _load_items(self, codes: set[str]) -> None:
         wanted = {self.mapping.items.codes.get(c, c) for c in codes}
         if self.mapping.items.fallback:
