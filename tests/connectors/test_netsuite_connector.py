@@ -448,3 +448,71 @@ def test_beyond_the_limit_the_refusal_is_retryable(sandbox: NetSuiteSandbox) -> 
 def test_record_rejected_carries_the_key() -> None:
     error = RecordRejected("INV-1", "USER_ERROR: x")
     assert (error.key, error.reason) == ("INV-1", "USER_ERROR: x")
+
+
+def test_customers_read_back_exactly_as_they_were_written(
+    sandbox: NetSuiteSandbox, connector: NetSuiteConnector
+) -> None:
+    """Companies and individuals, with VAT number and billing address: what is pulled is
+    what was pushed (so that a pushed customer is never taken for a remote change)."""
+    company = CustomerRecord(
+        "ROUND-CO",
+        "Round Trip SARL",
+        "FR",
+        "FR40303265045",
+        "ap@round.example",
+        "3 rue Neuve",
+        "69001",
+        "Lyon",
+        True,
+    )
+    person = CustomerRecord(
+        "ROUND-P", "Jeanne Marie Dupont", "BE", None, None, None, None, "Liège", False
+    )
+    results = connector.create_customers([company, person])
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    pulled = {c.record.code: c for c in connector.pull_customers(since)}
+    assert pulled["ROUND-CO"].record == company
+    assert pulled["ROUND-P"].record == person
+    remote = connector.get_customer(results[0].remote_id or "")
+    assert remote is not None and remote.record == company
+    assert connector.get_customer("999999") is None
+
+
+def test_an_address_change_keeps_the_other_addresses(
+    sandbox: NetSuiteSandbox, connector: NetSuiteConnector
+) -> None:
+    acme = next(c for c in sandbox.records("customer") if c["entityId"] == "CUST-0001")
+    connector.client.request(  # a shipping address set up in NetSuite
+        "PATCH",
+        f"/record/v1/customer/{acme['id']}",
+        json={
+            "addressBook": {
+                "items": [
+                    {
+                        "defaultShipping": True,
+                        "label": "Warehouse",
+                        "addressBookAddress": {
+                            "addr1": "Dock 4",
+                            "city": "Rungis",
+                            "country": {"id": "FR"},
+                        },
+                    }
+                ]
+            }
+        },
+    )
+    moved = CustomerRecord(
+        "CUST-0001", "Acme Industries SA", "FR", street="1 avenue Foch", zip="75016", city="Paris"
+    )
+    connector.push_customer(moved, acme["id"], ["street", "zip", "city", "country"])
+    lines = sandbox.record("customer", acme["id"])["addressBook"]  # type: ignore[index]
+    billing = [ln for ln in lines if ln.get("defaultBilling")]
+    assert len(lines) == 2 and len(billing) == 1
+    assert billing[0]["addressBookAddress"]["addr1"] == "1 avenue Foch"
+    assert any(ln["addressBookAddress"].get("addr1") == "Dock 4" for ln in lines)
+    again = connector.get_customer(acme["id"])
+    assert again is not None and (again.record.street, again.record.city) == (
+        "1 avenue Foch",
+        "Paris",
+    )

@@ -120,7 +120,6 @@ def test_other_odoo_versions_sync_too(engine, version: int):
         assert runs["invoices"].created == len(invoices)
 
 
-
 def test_journal_entries_are_posted_once_and_unbalanced_ones_refused():
     from decimal import Decimal
 

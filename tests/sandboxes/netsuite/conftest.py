@@ -40,13 +40,19 @@ class NetSuiteClient:
 
     def auth(self, **overrides: Any) -> OAuth1:
         creds = self.sandbox.credentials
-        options = {"signature_method": "HMAC-SHA256", "realm": ACCOUNT,
-                   **self.auth_options, **overrides}
-        return OAuth1(creds.consumer_key, creds.consumer_secret, creds.token_id,
-                      creds.token_secret, **options)
+        options = {
+            "signature_method": "HMAC-SHA256",
+            "realm": ACCOUNT,
+            **self.auth_options,
+            **overrides,
+        }
+        return OAuth1(
+            creds.consumer_key, creds.consumer_secret, creds.token_id, creds.token_secret, **options
+        )
 
-    def request(self, method: str, path: str, auth: OAuth1 | None = None,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, auth: OAuth1 | None = None, **kwargs: Any
+    ) -> requests.Response:
         url = path if path.startswith("http") else f"{self.sandbox.rest_url}{path}"
         return self.session.request(method, url, auth=auth or self.auth(), timeout=10, **kwargs)
 
@@ -72,19 +78,20 @@ class NetSuiteClient:
         return response.headers["Location"].rsplit("/", 1)[1]
 
     def record(self, record_type: str, record_id: str) -> dict[str, Any]:
-        response = self.get(f"/record/v1/{record_type}/{record_id}",
-                            params={"expandSubResources": "true"})
+        response = self.get(
+            f"/record/v1/{record_type}/{record_id}", params={"expandSubResources": "true"}
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
     def suiteql(self, q: str, **params: Any) -> requests.Response:
-        return self.post("/query/v1/suiteql", json={"q": q}, params=params,
-                         headers={"Prefer": "transient"})
+        return self.post(
+            "/query/v1/suiteql", json={"q": q}, params=params, headers={"Prefer": "transient"}
+        )
 
 
 def item_id(sandbox: NetSuiteSandbox, item_name: str) -> str:
-    for type_name in ("serviceSaleItem", "nonInventorySaleItem", "inventoryItem",
-                      "salesTaxItem"):
+    for type_name in ("serviceSaleItem", "nonInventorySaleItem", "inventoryItem", "salesTaxItem"):
         for record in sandbox.records(type_name):
             if record["itemId"] == item_name:
                 return record["id"]

@@ -124,5 +124,6 @@ def test_failure_after_write_keeps_the_write_and_upsert_makes_the_retry_safe():
         assert first.status_code >= 500
         sandbox.faults.error_rate = 0.0
         assert client.put("/record/v1/customer/eid:RETRY-1", json=body).status_code == 204
-        assert len([r for r in sandbox.records("customer")
-                    if r.get("externalId") == "RETRY-1"]) == 1
+        assert (
+            len([r for r in sandbox.records("customer") if r.get("externalId") == "RETRY-1"]) == 1
+        )

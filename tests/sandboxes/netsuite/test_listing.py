@@ -16,8 +16,11 @@ def many(client, clock):
     ids = []
     for n in range(12):
         clock.advance(minutes=1)
-        ids.append(client.create("customer", {"companyName": f"Bulk {n:02d}",
-                                              "email": f"bulk{n}@example.com"}))
+        ids.append(
+            client.create(
+                "customer", {"companyName": f"Bulk {n:02d}", "email": f"bulk{n}@example.com"}
+            )
+        )
     return ids
 
 
@@ -31,11 +34,17 @@ def test_paging_envelope(client, sandbox, many):
     assert first.headers["Content-Type"].endswith("type=collection")
     body = first.json()
     assert set(body) == {"links", "count", "hasMore", "items", "offset", "totalResults"}
-    assert (body["count"], body["hasMore"], body["offset"], body["totalResults"]) == (5, True, 0, 15)
+    assert (body["count"], body["hasMore"], body["offset"], body["totalResults"]) == (
+        5,
+        True,
+        0,
+        15,
+    )
     item = body["items"][0]
-    assert item == {"links": [{"rel": "self",
-                               "href": f"{sandbox.rest_url}/record/v1/customer/{item['id']}"}],
-                    "id": item["id"]}
+    assert item == {
+        "links": [{"rel": "self", "href": f"{sandbox.rest_url}/record/v1/customer/{item['id']}"}],
+        "id": item["id"],
+    }
     links = _links(body)
     assert set(links) == {"next", "last", "self"}
     assert parse_qs(urlsplit(links["next"]).query) == {"limit": ["5"], "offset": ["5"]}
@@ -70,9 +79,10 @@ def test_results_beyond_100000_cannot_be_reached(client):
 
 
 def test_q_filters_and_keeps_q_in_the_links(client, many):
-    response = client.get("/record/v1/customer",
-                          params={"q": 'companyName START_WITH "Bulk" AND email CONTAIN "1"',
-                                  "limit": 2})
+    response = client.get(
+        "/record/v1/customer",
+        params={"q": 'companyName START_WITH "Bulk" AND email CONTAIN "1"', "limit": 2},
+    )
     body = response.json()
     assert body["totalResults"] == 3  # bulk1, bulk10, bulk11
     assert parse_qs(urlsplit(_links(body)["next"]).query)["q"] == [
@@ -112,20 +122,21 @@ def test_q_dates_follow_the_user_date_format(client, many):
 
 
 def test_q_date_in_another_format_fails_like_netsuite(client):
-    response = client.get("/record/v1/customer",
-                          params={"q": 'lastModifiedDate AFTER "2025-03-01"'})
+    response = client.get(
+        "/record/v1/customer", params={"q": 'lastModifiedDate AFTER "2025-03-01"'}
+    )
     assert response.status_code == 400
     detail = response.json()["o:errorDetails"][0]
     assert detail["o:errorCode"] == "INVALID_PARAMETER"
     assert detail["detail"] == (
-        'Parse of date/time "2025-03-01" failed with date format "M/d/yyyy h:mm a" '
-        "in time zone UTC"
+        'Parse of date/time "2025-03-01" failed with date format "M/d/yyyy h:mm a" in time zone UTC'
     )
 
 
 def test_q_dates_with_another_preference_and_zone(clock):
-    with NetSuiteSandbox(ACCOUNT, clock=clock, date_format="dd.MM.yyyy",
-                         time_format="HH:mm", timezone="Europe/Paris") as sandbox:
+    with NetSuiteSandbox(
+        ACCOUNT, clock=clock, date_format="dd.MM.yyyy", time_format="HH:mm", timezone="Europe/Paris"
+    ) as sandbox:
         client = NetSuiteClient(sandbox)
         # seeds were modified at 09:00 UTC, 10:00 in Paris
         q = 'lastModifiedDate ON_OR_AFTER "01.03.2025 10:00"'
@@ -141,17 +152,20 @@ def test_q_unknown_field_answers_nonexistent_field(client):
         "type": "https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1",
         "title": "Bad Request",
         "status": 400,
-        "o:errorDetails": [{
-            "detail": "Unknown field name 'shoeSize' in the search query. The field does not "
-                      "exist on this record type.",
-            "o:errorCode": "NONEXISTENT_FIELD",
-            "o:errorQueryParam": "q",
-        }],
+        "o:errorDetails": [
+            {
+                "detail": "Unknown field name 'shoeSize' in the search query. The field does not "
+                "exist on this record type.",
+                "o:errorCode": "NONEXISTENT_FIELD",
+                "o:errorQueryParam": "q",
+            }
+        ],
     }
 
 
-@pytest.mark.parametrize("q", ['companyName IS', "(id EQUAL 1", "id GREATER abc",
-                               "companyName GREATER 3"])
+@pytest.mark.parametrize(
+    "q", ["companyName IS", "(id EQUAL 1", "id GREATER abc", "companyName GREATER 3"]
+)
 def test_q_malformed_is_refused(client, q):
     response = client.get("/record/v1/customer", params={"q": q})
     assert response.status_code == 400

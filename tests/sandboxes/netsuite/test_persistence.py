@@ -17,14 +17,27 @@ def test_round_trip_keeps_records_types_and_sequences(tmp_path, clock):
     with NetSuiteSandbox(ACCOUNT, clock=clock, data_file=data) as first:
         client = NetSuiteClient(first)
         acme = customer_id(first, "CUST-0001")
-        invoice = client.create("invoice", {
-            "entity": {"id": acme}, "tranDate": "2025-02-28", "externalId": "INV-RT-1",
-            "item": {"items": [{"item": {"id": item_id(first, "API-CALLS")}, "quantity": 12}]},
-        })
-        client.create("customerPayment", {"customer": {"id": acme}, "payment": "0.01",
-                                          "apply": {"items": [{"doc": {"id": invoice}}]}})
-        saved = {name: [dict(r) for r in first.records(name)]
-                 for name in ("customer", "invoice", "customerPayment")}
+        invoice = client.create(
+            "invoice",
+            {
+                "entity": {"id": acme},
+                "tranDate": "2025-02-28",
+                "externalId": "INV-RT-1",
+                "item": {"items": [{"item": {"id": item_id(first, "API-CALLS")}, "quantity": 12}]},
+            },
+        )
+        client.create(
+            "customerPayment",
+            {
+                "customer": {"id": acme},
+                "payment": "0.01",
+                "apply": {"items": [{"doc": {"id": invoice}}]},
+            },
+        )
+        saved = {
+            name: [dict(r) for r in first.records(name)]
+            for name in ("customer", "invoice", "customerPayment")
+        }
     assert json.loads(data.read_text())["account"] == ACCOUNT
 
     creds = Credentials.generate()
@@ -37,10 +50,13 @@ def test_round_trip_keeps_records_types_and_sequences(tmp_path, clock):
         client = NetSuiteClient(second)
         body = client.get("/record/v1/invoice/eid:INV-RT-1").json()
         assert (body["id"], body["tranDate"]) == (invoice, "2025-02-28")
-        new_invoice = client.create("invoice", {
-            "entity": {"id": acme},
-            "item": {"items": [{"item": {"id": item_id(second, "TRAINING")}}]},
-        })
+        new_invoice = client.create(
+            "invoice",
+            {
+                "entity": {"id": acme},
+                "item": {"items": [{"item": {"id": item_id(second, "TRAINING")}}]},
+            },
+        )
         assert int(new_invoice) > int(invoice)
         assert client.record("invoice", new_invoice)["tranId"] == "INV00002"
 
@@ -49,8 +65,7 @@ def test_every_write_is_saved(tmp_path):
     data = tmp_path / "netsuite.json"
     with NetSuiteSandbox(ACCOUNT, data_file=data) as sandbox:
         NetSuiteClient(sandbox).create("customer", {"companyName": "Saved At Once"})
-        names = [r.get("companyName")
-                 for r in json.loads(data.read_text())["records"]["customer"]]
+        names = [r.get("companyName") for r in json.loads(data.read_text())["records"]["customer"]]
         assert "Saved At Once" in names
 
 

@@ -35,8 +35,9 @@ def test_get_shows_references_and_links_sublists_unless_expanded(client, sandbox
     assert body["currency"]["refName"] == "Euro"
     assert body["lastModifiedDate"] == "2025-03-01T09:00:00Z"
     assert body["addressBook"] == {
-        "links": [{"rel": "self",
-                   "href": f"{sandbox.rest_url}/record/v1/customer/{acme}/addressBook"}]
+        "links": [
+            {"rel": "self", "href": f"{sandbox.rest_url}/record/v1/customer/{acme}/addressBook"}
+        ]
     }
     expanded = client.record("customer", acme)["addressBook"]
     assert expanded["totalResults"] == 1
@@ -70,8 +71,9 @@ def test_sublist_subresource(client, sandbox):
 def test_patch_changes_only_what_it_sends_and_null_clears(client, sandbox, clock):
     acme = customer_id(sandbox, "CUST-0001")
     clock.advance(minutes=5)
-    response = client.patch(f"/record/v1/customer/{acme}",
-                            json={"phone": "+33 1 23 45 67 89", "vatRegNumber": None})
+    response = client.patch(
+        f"/record/v1/customer/{acme}", json={"phone": "+33 1 23 45 67 89", "vatRegNumber": None}
+    )
     assert response.status_code == 204
     assert response.headers["Location"].endswith(f"/customer/{acme}")
     body = client.record("customer", acme)
@@ -122,8 +124,9 @@ def test_delete_by_external_id(client, sandbox):
 
 def test_external_id_is_unique_per_record_type(client):
     client.create("customer", {"companyName": "One", "externalId": "DUP-1"})
-    response = client.post("/record/v1/customer",
-                           json={"companyName": "Two", "externalId": "DUP-1"})
+    response = client.post(
+        "/record/v1/customer", json={"companyName": "Two", "externalId": "DUP-1"}
+    )
     assert response.status_code == 400
     detail = response.json()["o:errorDetails"][0]
     assert detail["o:errorCode"] == "DUP_RCRD"
@@ -146,8 +149,11 @@ def test_unknown_field_is_refused_with_its_path(client):
 
 
 def test_unknown_field_ignored_when_the_client_asks(client, sandbox):
-    response = client.post("/record/v1/customer", json={"companyName": "Lax", "colour": "red"},
-                           headers={"X-NetSuite-PropertyNameValidation": "Ignore"})
+    response = client.post(
+        "/record/v1/customer",
+        json={"companyName": "Lax", "colour": "red"},
+        headers={"X-NetSuite-PropertyNameValidation": "Ignore"},
+    )
     assert response.status_code == 204
 
 
@@ -158,21 +164,26 @@ def test_custom_fields_are_kept(client):
 
 def test_invalid_reference_in_a_sublist_points_at_it(client, sandbox):
     """Oracle's documented example (section_156570709583)."""
-    response = client.post("/record/v1/invoice", json={
-        "entity": {"id": customer_id(sandbox, "CUST-0001")},
-        "item": {"items": [{"item": {"id": 9999}, "amount": 1}]},
-    })
+    response = client.post(
+        "/record/v1/invoice",
+        json={
+            "entity": {"id": customer_id(sandbox, "CUST-0001")},
+            "item": {"items": [{"item": {"id": 9999}, "amount": 1}]},
+        },
+    )
     assert response.status_code == 400
     assert response.json() == {
         "type": "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1",
         "title": "Bad Request",
         "status": 400,
-        "o:errorDetails": [{
-            "detail": "Error while accessing resource: You have entered an Invalid Field Value "
-                      "9999 for the following field: item",
-            "o:errorCode": "INVALID_CONTENT",
-            "o:errorPath": "item.items[0].item",
-        }],
+        "o:errorDetails": [
+            {
+                "detail": "Error while accessing resource: You have entered an Invalid Field Value "
+                "9999 for the following field: item",
+                "o:errorCode": "INVALID_CONTENT",
+                "o:errorPath": "item.items[0].item",
+            }
+        ],
     }
 
 
@@ -195,17 +206,21 @@ def test_required_values_are_named(client):
 
 def test_reference_by_external_id(client, sandbox):
     client.put("/record/v1/customer/eid:REF-C", json={"companyName": "By Eid"})
-    invoice = client.create("invoice", {
-        "entity": {"externalId": "REF-C"},
-        "item": {"items": [{"item": {"id": item_id(sandbox, "ONBOARDING")}}]},
-    })
+    invoice = client.create(
+        "invoice",
+        {
+            "entity": {"externalId": "REF-C"},
+            "item": {"items": [{"item": {"id": item_id(sandbox, "ONBOARDING")}}]},
+        },
+    )
     body = client.record("invoice", invoice)
     assert body["entity"]["refName"] == "By Eid"
 
 
 def test_malformed_json_is_refused(client):
-    response = client.post("/record/v1/customer", data=b"{not json",
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/record/v1/customer", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["o:errorDetails"][0]["o:errorCode"] == "INVALID_CONTENT"
 
@@ -224,7 +239,9 @@ def test_record_type_names_ignore_case(client):
 def test_refused_write_changes_nothing(client, sandbox):
     before = {k: dict(v) for k, v in sandbox.store.records["invoice"].items()}
     sequences = dict(sandbox.store.sequences)
-    response = client.post("/record/v1/invoice", json={"entity": {"id": "1"}, "item": {"items": []}})
+    response = client.post(
+        "/record/v1/invoice", json={"entity": {"id": "1"}, "item": {"items": []}}
+    )
     assert response.status_code == 400
     assert sandbox.store.records["invoice"] == before
     assert sandbox.store.sequences == sequences
@@ -232,8 +249,13 @@ def test_refused_write_changes_nothing(client, sandbox):
 
 def test_deleting_a_record_in_use_is_refused(client, sandbox):
     acme = customer_id(sandbox, "CUST-0001")
-    client.create("invoice", {"entity": {"id": acme},
-                              "item": {"items": [{"item": {"id": item_id(sandbox, "TRAINING")}}]}})
+    client.create(
+        "invoice",
+        {
+            "entity": {"id": acme},
+            "item": {"items": [{"item": {"id": item_id(sandbox, "TRAINING")}}]},
+        },
+    )
     response = client.delete(f"/record/v1/customer/{acme}")
     assert response.status_code == 400
     assert "dependent records" in response.json()["o:errorDetails"][0]["detail"]

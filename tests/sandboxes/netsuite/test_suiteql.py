@@ -15,24 +15,36 @@ def invoices(client, sandbox, clock):
     clock.advance(hours=1)
     ids = []
     for n in range(5):
-        ids.append(client.create("invoice", {
-            "entity": {"id": acme}, "tranDate": f"2025-02-{n + 1:02d}",
-            "externalId": f"INV-EXT-{n}", "memo": None if n == 2 else f"memo {n}",
-            "item": {"items": [{"item": {"id": training}, "quantity": n + 1}]},
-        }))
+        ids.append(
+            client.create(
+                "invoice",
+                {
+                    "entity": {"id": acme},
+                    "tranDate": f"2025-02-{n + 1:02d}",
+                    "externalId": f"INV-EXT-{n}",
+                    "memo": None if n == 2 else f"memo {n}",
+                    "item": {"items": [{"item": {"id": training}, "quantity": n + 1}]},
+                },
+            )
+        )
         clock.advance(minutes=10)
     return ids
 
 
 def test_suiteql_envelope_and_items(client, invoices):
-    response = client.suiteql("SELECT id, tranid, foreigntotal FROM transaction "
-                              "WHERE type = 'CustInvc' ORDER BY id")
+    response = client.suiteql(
+        "SELECT id, tranid, foreigntotal FROM transaction WHERE type = 'CustInvc' ORDER BY id"
+    )
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"links", "count", "hasMore", "items", "offset", "totalResults"}
     assert body["totalResults"] == 5
-    assert body["items"][0] == {"links": [], "id": invoices[0], "tranid": "INV00001",
-                                "foreigntotal": 1320.0}
+    assert body["items"][0] == {
+        "links": [],
+        "id": invoices[0],
+        "tranid": "INV00001",
+        "foreigntotal": 1320.0,
+    }
 
 
 def test_suiteql_requires_prefer_transient(client):
@@ -42,27 +54,37 @@ def test_suiteql_requires_prefer_transient(client):
 
 
 def test_where_on_lastmodifieddate_with_to_timestamp(client, invoices):
-    q = ("SELECT id FROM transaction WHERE lastmodifieddate > "
-         "TO_TIMESTAMP('2025-03-01 10:15:00', 'YYYY-MM-DD HH24:MI:SS') ORDER BY id")
+    q = (
+        "SELECT id FROM transaction WHERE lastmodifieddate > "
+        "TO_TIMESTAMP('2025-03-01 10:15:00', 'YYYY-MM-DD HH24:MI:SS') ORDER BY id"
+    )
     body = client.suiteql(q).json()
     assert [row["id"] for row in body["items"]] == invoices[2:]
 
 
 def test_where_on_dates_with_to_date_and_user_format(client, invoices):
-    q = ("SELECT id FROM transaction WHERE trandate >= TO_DATE('2025-02-04', 'YYYY-MM-DD') "
-         "ORDER BY trandate DESC")
+    q = (
+        "SELECT id FROM transaction WHERE trandate >= TO_DATE('2025-02-04', 'YYYY-MM-DD') "
+        "ORDER BY trandate DESC"
+    )
     assert [r["id"] for r in client.suiteql(q).json()["items"]] == invoices[:2:-1]
     q = "SELECT id FROM transaction WHERE trandate < '2/2/2025'"
     assert [r["id"] for r in client.suiteql(q).json()["items"]] == invoices[:1]
 
 
 def test_dates_show_in_the_user_format_and_to_char_gives_the_time(client, invoices):
-    q = ("SELECT trandate, lastmodifieddate, "
-         "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD\"T\"HH24:MI:SS') AS modified "
-         f"FROM transaction WHERE id = {invoices[1]}")
+    q = (
+        "SELECT trandate, lastmodifieddate, "
+        "TO_CHAR(lastmodifieddate, 'YYYY-MM-DD\"T\"HH24:MI:SS') AS modified "
+        f"FROM transaction WHERE id = {invoices[1]}"
+    )
     assert client.suiteql(q).json()["items"] == [
-        {"links": [], "trandate": "2/2/2025", "lastmodifieddate": "3/1/2025",
-         "modified": "2025-03-01T10:10:00"}
+        {
+            "links": [],
+            "trandate": "2/2/2025",
+            "lastmodifieddate": "3/1/2025",
+            "modified": "2025-03-01T10:10:00",
+        }
     ]
 
 
@@ -92,7 +114,10 @@ def test_operators_nulls_and_parentheses(client, invoices):
     assert ids(f"id IN ({invoices[0]}, {invoices[4]})") == [invoices[0], invoices[4]]
     assert ids("externalid IN ('INV-EXT-1', 'INV-EXT-3')") == [invoices[1], invoices[3]]
     assert ids("(foreigntotal > 3000 OR tranid = 'INV00001') AND status = 'A'") == [
-        invoices[0], invoices[2], invoices[3], invoices[4]
+        invoices[0],
+        invoices[2],
+        invoices[3],
+        invoices[4],
     ]
     assert ids("foreigntotal BETWEEN 2000 AND 4000") == invoices[1:3]
 
@@ -109,17 +134,20 @@ def test_select_star_and_aliases(client, sandbox):
     assert row["isperson"] == "F"
     q = "SELECT c.id AS ident, BUILTIN.DF(c.currency) currency_name FROM customer c ORDER BY 1"
     rows = client.suiteql(q).json()["items"]
-    assert rows[1] == {"links": [], "ident": customer_id(sandbox, "CUST-0002"),
-                       "currency_name": "US Dollar"}
+    assert rows[1] == {
+        "links": [],
+        "ident": customer_id(sandbox, "CUST-0002"),
+        "currency_name": "US Dollar",
+    }
 
 
 def test_item_and_line_tables(client, sandbox, invoices):
     q = "SELECT itemid, itemtype FROM item WHERE itemtype IN ('NonInvtPart', 'InvtPart')"
-    assert [r["itemid"] for r in client.suiteql(q).json()["items"]] == ["ONBOARDING",
-                                                                       "GATEWAY-HW"]
+    assert [r["itemid"] for r in client.suiteql(q).json()["items"]] == ["ONBOARDING", "GATEWAY-HW"]
     q = f"SELECT quantity, netamount FROM transactionline WHERE transaction = {invoices[1]}"
-    assert client.suiteql(q).json()["items"] == [{"links": [], "quantity": -2,
-                                                  "netamount": -2400.0}]
+    assert client.suiteql(q).json()["items"] == [
+        {"links": [], "quantity": -2, "netamount": -2400.0}
+    ]
 
 
 @pytest.mark.parametrize(

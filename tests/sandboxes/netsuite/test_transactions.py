@@ -18,8 +18,10 @@ def _invoice(client, sandbox, customer, **extra):
         {"item": {"id": item_id(sandbox, "API-CALLS")}, "quantity": 12345},
         {"item": {"id": item_id(sandbox, "TRAINING")}, "rate": "99.99"},
     ]
-    return client.create("invoice", {"entity": {"id": customer}, "tranDate": "2025-03-01",
-                                     "item": {"items": lines}, **extra})
+    return client.create(
+        "invoice",
+        {"entity": {"id": customer}, "tranDate": "2025-03-01", "item": {"items": lines}, **extra},
+    )
 
 
 def test_invoice_totals_and_tax_per_line(client, sandbox, acme):
@@ -39,9 +41,17 @@ def test_invoice_totals_and_tax_per_line(client, sandbox, acme):
 
 
 def test_tax_rounds_half_up_per_line(client, sandbox, acme):
-    invoice = client.create("invoice", {"entity": {"id": acme}, "item": {"items": [
-        {"item": {"id": item_id(sandbox, "TRAINING")}, "rate": "0.25"},  # 10 % = 0.025
-    ]}})
+    invoice = client.create(
+        "invoice",
+        {
+            "entity": {"id": acme},
+            "item": {
+                "items": [
+                    {"item": {"id": item_id(sandbox, "TRAINING")}, "rate": "0.25"},  # 10 % = 0.025
+                ]
+            },
+        },
+    )
     body = client.record("invoice", invoice)
     assert body["taxTotal"] == 0.03
     assert sandbox.record("invoice", invoice)["total"].as_tuple().exponent == -2
@@ -49,8 +59,13 @@ def test_tax_rounds_half_up_per_line(client, sandbox, acme):
 
 def test_invoice_prices_in_the_customer_currency(client, sandbox):
     globex = customer_id(sandbox, "CUST-0002")
-    invoice = client.create("invoice", {"entity": {"id": globex}, "item": {"items": [
-        {"item": {"id": item_id(sandbox, "PLATFORM-SUB")}}]}})
+    invoice = client.create(
+        "invoice",
+        {
+            "entity": {"id": globex},
+            "item": {"items": [{"item": {"id": item_id(sandbox, "PLATFORM-SUB")}}]},
+        },
+    )
     body = client.record("invoice", invoice)
     assert body["currency"]["refName"] == "US Dollar"
     assert body["item"]["items"][0]["rate"] == 550.0
@@ -58,14 +73,16 @@ def test_invoice_prices_in_the_customer_currency(client, sandbox):
 
 def test_patch_line_recomputes_and_replace_removes_lines(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    response = client.patch(f"/record/v1/invoice/{invoice}",
-                            json={"item": {"items": [{"line": 1, "quantity": 1}]}})
+    response = client.patch(
+        f"/record/v1/invoice/{invoice}", json={"item": {"items": [{"line": 1, "quantity": 1}]}}
+    )
     assert response.status_code == 204
     body = client.record("invoice", invoice)
     assert body["item"]["items"][0]["amount"] == 500.0
     assert body["total"] == 739.62  # 1939.62 less 1000.00 and its 200.00 VAT
     response = client.patch(
-        f"/record/v1/invoice/{invoice}", params={"replace": "item"},
+        f"/record/v1/invoice/{invoice}",
+        params={"replace": "item"},
         json={"item": {"items": [{"item": {"id": item_id(sandbox, "ONBOARDING")}}]}},
     )
     assert response.status_code == 204
@@ -77,20 +94,27 @@ def test_patch_line_recomputes_and_replace_removes_lines(client, sandbox, acme):
 def test_payment_applied_partially_then_fully(client, sandbox, clock, acme):
     invoice = _invoice(client, sandbox, acme)
     clock.advance(days=1)
-    client.create("customerPayment", {
-        "customer": {"id": acme}, "payment": 500,
-        "apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": 500}]},
-    })
+    client.create(
+        "customerPayment",
+        {
+            "customer": {"id": acme},
+            "payment": 500,
+            "apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": 500}]},
+        },
+    )
     body = client.record("invoice", invoice)
     assert (body["amountPaid"], body["amountRemaining"]) == (500.0, 1439.62)
     assert body["status"]["refName"] == "Open"
     assert body["lastModifiedDate"] == "2025-03-02T09:00:00Z"  # the pull sees the change
 
     clock.advance(days=1)
-    second = client.create("customerPayment", {
-        "customer": {"id": acme},
-        "apply": {"items": [{"doc": {"id": invoice}, "apply": True}]},  # amount: what is due
-    })
+    second = client.create(
+        "customerPayment",
+        {
+            "customer": {"id": acme},
+            "apply": {"items": [{"doc": {"id": invoice}, "apply": True}]},  # amount: what is due
+        },
+    )
     body = client.record("invoice", invoice)
     assert (body["amountPaid"], body["amountRemaining"]) == (1939.62, 0)
     assert body["status"] == {"id": "B", "refName": "Paid In Full"}
@@ -102,15 +126,19 @@ def test_payment_applied_partially_then_fully(client, sandbox, clock, acme):
 
     rows = client.suiteql(
         f"SELECT status, foreignamountunpaid, foreignamountpaid FROM transaction "
-        f"WHERE id = {invoice}").json()["items"]
-    assert rows == [{"links": [], "status": "B", "foreignamountunpaid": 0,
-                     "foreignamountpaid": 1939.62}]
+        f"WHERE id = {invoice}"
+    ).json()["items"]
+    assert rows == [
+        {"links": [], "status": "B", "foreignamountunpaid": 0, "foreignamountpaid": 1939.62}
+    ]
 
 
 def test_deleting_a_payment_reopens_the_invoice(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    payment = client.create("customerPayment", {
-        "customer": {"id": acme}, "apply": {"items": [{"doc": {"id": invoice}}]}})
+    payment = client.create(
+        "customerPayment",
+        {"customer": {"id": acme}, "apply": {"items": [{"doc": {"id": invoice}}]}},
+    )
     assert client.record("invoice", invoice)["status"]["id"] == "B"
     assert client.delete(f"/record/v1/customerPayment/{payment}").status_code == 204
     body = client.record("invoice", invoice)
@@ -119,10 +147,14 @@ def test_deleting_a_payment_reopens_the_invoice(client, sandbox, acme):
 
 def test_overpayment_of_an_invoice_is_refused(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    response = client.post("/record/v1/customerPayment", json={
-        "customer": {"id": acme}, "payment": 5000,
-        "apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": 2000}]},
-    })
+    response = client.post(
+        "/record/v1/customerPayment",
+        json={
+            "customer": {"id": acme},
+            "payment": 5000,
+            "apply": {"items": [{"doc": {"id": invoice}, "apply": True, "amount": 2000}]},
+        },
+    )
     assert response.status_code == 400
     detail = response.json()["o:errorDetails"][0]
     assert detail["o:errorCode"] == "USER_ERROR"
@@ -132,10 +164,14 @@ def test_overpayment_of_an_invoice_is_refused(client, sandbox, acme):
 
 def test_applying_more_than_the_payment_is_refused(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    response = client.post("/record/v1/customerPayment", json={
-        "customer": {"id": acme}, "payment": 100,
-        "apply": {"items": [{"doc": {"id": invoice}, "amount": 200}]},
-    })
+    response = client.post(
+        "/record/v1/customerPayment",
+        json={
+            "customer": {"id": acme},
+            "payment": 100,
+            "apply": {"items": [{"doc": {"id": invoice}, "amount": 200}]},
+        },
+    )
     assert response.status_code == 400
     assert response.json()["o:errorDetails"][0]["o:errorPath"] == "payment"
 
@@ -143,24 +179,28 @@ def test_applying_more_than_the_payment_is_refused(client, sandbox, acme):
 def test_payment_of_another_customers_invoice_is_refused(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
     other = customer_id(sandbox, "CUST-0003")
-    response = client.post("/record/v1/customerPayment", json={
-        "customer": {"id": other}, "apply": {"items": [{"doc": {"id": invoice}}]}})
+    response = client.post(
+        "/record/v1/customerPayment",
+        json={"customer": {"id": other}, "apply": {"items": [{"doc": {"id": invoice}}]}},
+    )
     assert response.status_code == 400
 
 
 def test_auto_apply_pays_oldest_invoices_first(client, sandbox, acme):
     older = _invoice(client, sandbox, acme, tranDate="2025-01-01")
     newer = _invoice(client, sandbox, acme, tranDate="2025-02-01")
-    client.create("customerPayment", {"customer": {"id": acme}, "payment": 2000,
-                                      "autoApply": True})
+    client.create("customerPayment", {"customer": {"id": acme}, "payment": 2000, "autoApply": True})
     assert client.record("invoice", older)["amountRemaining"] == 0
-    assert client.record("invoice", newer)["amountRemaining"] == 1879.24  # 1939.62 - 60.38 left over
+    assert (
+        client.record("invoice", newer)["amountRemaining"] == 1879.24
+    )  # 1939.62 - 60.38 left over
 
 
 def test_transform_invoice_into_payment(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    response = client.post(f"/record/v1/invoice/{invoice}/!transform/customerPayment",
-                           json={"payment": 939.62})
+    response = client.post(
+        f"/record/v1/invoice/{invoice}/!transform/customerPayment", json={"payment": 939.62}
+    )
     assert response.status_code == 204
     assert "/customerPayment/" in response.headers["Location"]
     assert client.record("invoice", invoice)["amountRemaining"] == 1000.0
@@ -180,8 +220,10 @@ def test_transform_invoice_into_credit_memo(client, sandbox, acme):
 
 def test_invoice_with_payments_cannot_be_deleted(client, sandbox, acme):
     invoice = _invoice(client, sandbox, acme)
-    client.create("customerPayment", {"customer": {"id": acme},
-                                      "apply": {"items": [{"doc": {"id": invoice}}]}})
+    client.create(
+        "customerPayment",
+        {"customer": {"id": acme}, "apply": {"items": [{"doc": {"id": invoice}}]}},
+    )
     assert client.delete(f"/record/v1/invoice/{invoice}").status_code == 400
 
 
@@ -191,63 +233,92 @@ def _accounts(sandbox):
 
 def test_balanced_journal_entry_is_created(client, sandbox):
     accounts = _accounts(sandbox)
-    entry = client.create("journalEntry", {
-        "subsidiary": {"id": "1"}, "tranDate": "2025-03-31", "externalId": "REVREC-2025-03",
-        "memo": "Revenue recognition March",
-        "line": {"items": [
-            {"account": {"id": accounts["DeferRevenue"]}, "debit": "1000.00", "memo": "release"},
-            {"account": {"id": accounts["Income"]}, "credit": 1000},
-        ]},
-    })
+    entry = client.create(
+        "journalEntry",
+        {
+            "subsidiary": {"id": "1"},
+            "tranDate": "2025-03-31",
+            "externalId": "REVREC-2025-03",
+            "memo": "Revenue recognition March",
+            "line": {
+                "items": [
+                    {
+                        "account": {"id": accounts["DeferRevenue"]},
+                        "debit": "1000.00",
+                        "memo": "release",
+                    },
+                    {"account": {"id": accounts["Income"]}, "credit": 1000},
+                ]
+            },
+        },
+    )
     body = client.record("journalEntry", entry)
     assert body["currency"]["refName"] == "Euro"
-    assert [(line["line"], line.get("debit"), line.get("credit"))
-            for line in body["line"]["items"]] == [(1, 1000.0, None), (2, None, 1000.0)]
+    assert [
+        (line["line"], line.get("debit"), line.get("credit")) for line in body["line"]["items"]
+    ] == [(1, 1000.0, None), (2, None, 1000.0)]
     assert body["approved"] is True
 
 
 def test_unbalanced_journal_entry_is_refused(client, sandbox):
     accounts = _accounts(sandbox)
-    response = client.post("/record/v1/journalEntry", json={
-        "subsidiary": {"id": "1"},
-        "line": {"items": [
-            {"account": {"id": accounts["DeferRevenue"]}, "debit": "100.00"},
-            {"account": {"id": accounts["Income"]}, "credit": "99.99"},
-        ]},
-    })
+    response = client.post(
+        "/record/v1/journalEntry",
+        json={
+            "subsidiary": {"id": "1"},
+            "line": {
+                "items": [
+                    {"account": {"id": accounts["DeferRevenue"]}, "debit": "100.00"},
+                    {"account": {"id": accounts["Income"]}, "credit": "99.99"},
+                ]
+            },
+        },
+    )
     assert response.status_code == 400
     assert response.json() == {
         "type": "https://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.1",
         "title": "Bad Request",
         "status": 400,
-        "o:errorDetails": [{
-            "detail": "Error while accessing a resource. The transaction is not in balance: "
-                      "debits total 100.00, credits total 99.99.",
-            "o:errorCode": "USER_ERROR",
-            "o:errorPath": "line",
-        }],
+        "o:errorDetails": [
+            {
+                "detail": "Error while accessing a resource. The transaction is not in balance: "
+                "debits total 100.00, credits total 99.99.",
+                "o:errorCode": "USER_ERROR",
+                "o:errorPath": "line",
+            }
+        ],
     }
     assert sandbox.records("journalEntry") == []
 
 
 def test_journal_line_with_debit_and_credit_is_refused(client, sandbox):
     accounts = _accounts(sandbox)
-    response = client.post("/record/v1/journalEntry", json={
-        "subsidiary": {"id": "1"},
-        "line": {"items": [{"account": {"id": accounts["Income"]}, "debit": 5, "credit": 5}]},
-    })
+    response = client.post(
+        "/record/v1/journalEntry",
+        json={
+            "subsidiary": {"id": "1"},
+            "line": {"items": [{"account": {"id": accounts["Income"]}, "debit": 5, "credit": 5}]},
+        },
+    )
     assert response.status_code == 400
     assert response.json()["o:errorDetails"][0]["o:errorPath"] == "line.items[0]"
 
 
 def test_journal_entry_upsert_is_idempotent(client, sandbox):
     accounts = _accounts(sandbox)
-    body = {"subsidiary": {"id": "1"}, "line": {"items": [
-        {"account": {"id": accounts["DeferRevenue"]}, "debit": 10},
-        {"account": {"id": accounts["Income"]}, "credit": 10}]}}
+    body = {
+        "subsidiary": {"id": "1"},
+        "line": {
+            "items": [
+                {"account": {"id": accounts["DeferRevenue"]}, "debit": 10},
+                {"account": {"id": accounts["Income"]}, "credit": 10},
+            ]
+        },
+    }
     for _ in range(2):
-        response = client.put("/record/v1/journalEntry/eid:JE-1", params={"replace": "line"},
-                              json=body)
+        response = client.put(
+            "/record/v1/journalEntry/eid:JE-1", params={"replace": "line"}, json=body
+        )
         assert response.status_code == 204
     entries = sandbox.records("journalEntry")
     assert len(entries) == 1

@@ -45,7 +45,7 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) == 1:
-            (tag, raw), = value.items()
+            ((tag, raw),) = value.items()
             if tag == "$decimal":
                 return Decimal(raw)
             if tag == "$datetime":
@@ -65,9 +65,7 @@ def dump(store: RecordStore, account: str) -> dict[str, Any]:
             "version": VERSION,
             "account": account,
             "sequences": dict(store.sequences),
-            "records": {
-                name: [_encode(r) for r in store.all(name)] for name in RECORD_TYPES
-            },
+            "records": {name: [_encode(r) for r in store.all(name)] for name in RECORD_TYPES},
         }
 
 

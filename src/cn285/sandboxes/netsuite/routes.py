@@ -343,7 +343,10 @@ class NetSuiteApi:
         with self.store.lock:
             record = self._record(rtype, key)
             target_type, created = self.writer.transform(
-                rtype, record["id"], target, self._body(request, required=False),
+                rtype,
+                record["id"],
+                target,
+                self._body(request, required=False),
                 self._names(request),
             )
         return self._written(request, target_type, created)

@@ -80,9 +80,7 @@ def request_parameters(
     pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     if form_body:
         pairs += parse_qsl(form_body, keep_blank_values=True)
-    pairs += [
-        (k, v) for k, v in oauth_params.items() if k not in ("realm", "oauth_signature")
-    ]
+    pairs += [(k, v) for k, v in oauth_params.items() if k not in ("realm", "oauth_signature")]
     return pairs
 
 

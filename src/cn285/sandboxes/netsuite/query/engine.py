@@ -45,9 +45,7 @@ class _Context:
 
     def column(self, column: ast.Column, row: Row) -> Any:
         if column.qualifier is not None and column.qualifier.lower() not in self.names:
-            raise search_error(
-                f"Search error occurred: Record '{column.qualifier}' was not found."
-            )
+            raise search_error(f"Search error occurred: Record '{column.qualifier}' was not found.")
         name = column.name.lower()
         if name not in row and name not in self.table.columns:
             raise search_error(
@@ -95,8 +93,14 @@ def _projections(
     unnamed = 0
     for item in query.items:
         if item.expr is None:
-            custom = sorted({k for row in rows for k in row if k not in context.table.columns
-                             and not k.startswith(DISPLAY)})
+            custom = sorted(
+                {
+                    k
+                    for row in rows
+                    for k in row
+                    if k not in context.table.columns and not k.startswith(DISPLAY)
+                }
+            )
             for column in (*context.table.columns, *custom):
                 names.append(column)
                 projections.append(functools.partial(_get, column))

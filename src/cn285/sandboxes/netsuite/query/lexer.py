@@ -9,8 +9,27 @@ from cn285.sandboxes.netsuite.errors import NetSuiteError
 
 KEYWORDS = frozenset(
     {
-        "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "ASC", "DESC", "AS",
-        "IN", "IS", "NULL", "LIKE", "BETWEEN", "TOP", "NULLS", "FIRST", "LAST", "ESCAPE",
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "ORDER",
+        "BY",
+        "ASC",
+        "DESC",
+        "AS",
+        "IN",
+        "IS",
+        "NULL",
+        "LIKE",
+        "BETWEEN",
+        "TOP",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "ESCAPE",
     }
 )
 

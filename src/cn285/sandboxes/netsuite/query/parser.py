@@ -240,8 +240,10 @@ class _Parser:
                     return False
             elif depth == 1 and (
                 token.kind == "op"
-                or (token.kind == "keyword" and token.value in {"AND", "OR", "NOT", "LIKE",
-                                                                 "IN", "IS", "BETWEEN"})
+                or (
+                    token.kind == "keyword"
+                    and token.value in {"AND", "OR", "NOT", "LIKE", "IN", "IS", "BETWEEN"}
+                )
             ):
                 return True
         return False
@@ -270,8 +272,7 @@ class _Parser:
             self.expect("keyword", "AND")
             return Between(left, low, self.expression(), negated)
         raise search_error(
-            f"Search error occurred: a comparison was expected at position "
-            f"{self.current.position}."
+            f"Search error occurred: a comparison was expected at position {self.current.position}."
         )
 
     # expressions

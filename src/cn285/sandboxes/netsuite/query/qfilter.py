@@ -28,13 +28,48 @@ from cn285.sandboxes.netsuite.records.types import RecordType
 
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|(\[)|(\])|(,)|"((?:[^"\\]|\\.)*)"|([^\s()\[\],"]+))')
 
-TEXT_OPS = {"IS", "IS_NOT", "CONTAIN", "CONTAIN_NOT", "START_WITH", "START_WITH_NOT",
-            "END_WITH", "END_WITH_NOT"}
-NUMBER_OPS = {"ANY_OF", "ANY_OF_NOT", "BETWEEN", "BETWEEN_NOT", "EQUAL", "EQUAL_NOT",
-              "GREATER", "GREATER_NOT", "GREATER_OR_EQUAL", "GREATER_OR_EQUAL_NOT", "LESS",
-              "LESS_NOT", "LESS_OR_EQUAL", "LESS_OR_EQUAL_NOT", "WITHIN", "WITHIN_NOT"}
-DATE_OPS = {"AFTER", "AFTER_NOT", "BEFORE", "BEFORE_NOT", "ON", "ON_NOT", "ON_OR_AFTER",
-            "ON_OR_AFTER_NOT", "ON_OR_BEFORE", "ON_OR_BEFORE_NOT", "WITHIN", "WITHIN_NOT"}
+TEXT_OPS = {
+    "IS",
+    "IS_NOT",
+    "CONTAIN",
+    "CONTAIN_NOT",
+    "START_WITH",
+    "START_WITH_NOT",
+    "END_WITH",
+    "END_WITH_NOT",
+}
+NUMBER_OPS = {
+    "ANY_OF",
+    "ANY_OF_NOT",
+    "BETWEEN",
+    "BETWEEN_NOT",
+    "EQUAL",
+    "EQUAL_NOT",
+    "GREATER",
+    "GREATER_NOT",
+    "GREATER_OR_EQUAL",
+    "GREATER_OR_EQUAL_NOT",
+    "LESS",
+    "LESS_NOT",
+    "LESS_OR_EQUAL",
+    "LESS_OR_EQUAL_NOT",
+    "WITHIN",
+    "WITHIN_NOT",
+}
+DATE_OPS = {
+    "AFTER",
+    "AFTER_NOT",
+    "BEFORE",
+    "BEFORE_NOT",
+    "ON",
+    "ON_NOT",
+    "ON_OR_AFTER",
+    "ON_OR_AFTER_NOT",
+    "ON_OR_BEFORE",
+    "ON_OR_BEFORE_NOT",
+    "WITHIN",
+    "WITHIN_NOT",
+}
 BOOL_OPS = {"IS", "IS_NOT"}
 SELECT_OPS = {"ANY_OF", "ANY_OF_NOT", "IS", "IS_NOT", "EQUAL", "EQUAL_NOT"}
 UNARY_OPS = {"EMPTY", "EMPTY_NOT"}

@@ -7,6 +7,19 @@ follow the Records Catalog names seen in the wild (ERP_APIS.md §1.4, §1.5:
 `foreignamountunpaid`, `foreigntotal`, `lastmodifieddate`...). Sales lines in
 `transactionline` carry the general-ledger sign, negative on invoices, as NetSuite stores
 them. Booleans read 'T'/'F', references their internal id.
+
+Addresses: `entityaddress` has one row per addressBook line of every customer (the address
+subrecord: `addr1`, `city`, `zip`, `country` as its two-letter code...), keyed by `nkey`,
+with `recordowner` the customer's id and the customer's `lastmodifieddate`.
+`customer.defaultbillingaddress` and `customer.defaultshippingaddress` hold the `nkey` of
+the first line flagged defaultBilling / defaultShipping (NULL when none is). The sandbox
+stores no address ids: a line's nkey is derived as `customer id * 1000 + its position` in
+the addressBook (1-based), so it is the same after every save that keeps the lines (a PATCH
+adding lines appends them), survives persistence, and is unique while a customer has fewer
+than 1000 addresses. Replacing the sublist (`?replace=addressBook`) numbers the new lines
+from 1 again, so they take the keys of the old lines at the same positions, where NetSuite
+would give the new addresses new keys: a sync that saw the customer's lastmodifieddate move
+rereads them anyway.
 """
 
 from __future__ import annotations
@@ -32,10 +45,25 @@ class Ident(int):
 
 
 # columns holding internal ids, whatever the table
-ID_COLUMNS = frozenset({
-    "id", "subsidiary", "currency", "parent", "entity", "transaction", "item", "incomeaccount",
-    "deferredrevenueaccount", "expenseaccount", "taxtype",
-})
+ID_COLUMNS = frozenset(
+    {
+        "id",
+        "subsidiary",
+        "currency",
+        "parent",
+        "entity",
+        "transaction",
+        "item",
+        "incomeaccount",
+        "deferredrevenueaccount",
+        "expenseaccount",
+        "taxtype",
+        "nkey",
+        "recordowner",
+        "defaultbillingaddress",
+        "defaultshippingaddress",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,54 @@ def _ref_name(store: RecordStore, record_id: str | None) -> str | None:
     return record_id
 
 
+ADDRESS_KEY_SPAN = 1000  # nkey = customer id * span + the line's 1-based position
+
+
+def _address_key(customer: Record, position: int) -> str:
+    owner = str(customer["id"])
+    if not owner.isdigit():  # only a row staged by hand has such an id
+        return f"{owner}:{position}"
+    return str(int(owner) * ADDRESS_KEY_SPAN + position)
+
+
+def _address_lines(customer: Record) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(nkey, addressBook line) for each line of a customer, in sublist order."""
+    lines = customer.get("addressBook") or []
+    for position, line in enumerate(lines, start=1):
+        if isinstance(line, dict):
+            yield _address_key(customer, position), line
+
+
+def _default_address(customer: Record, flag: str) -> str | None:
+    return next((key for key, line in _address_lines(customer) if line.get(flag) is True), None)
+
+
+def _country_code(value: Any) -> str | None:
+    """`{"id": "FR"}` as REST sends a select, or a plain "FR"."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+_ADDRESS_FIELDS = ("addr1", "addr2", "addr3", "addressee", "attention", "city", "state", "zip")
+
+
+def _entity_addresses(store: RecordStore) -> Iterator[Row]:
+    for r in store.all("customer"):
+        for key, line in _address_lines(r):
+            address = line.get("addressBookAddress")
+            address = address if isinstance(address, dict) else {}
+            row = {"nkey": key}
+            for name in _ADDRESS_FIELDS:
+                value = address.get(name)
+                row[name] = value if value != "" else None
+            row["country"] = _country_code(address.get("country"))
+            row["recordowner"] = r["id"]
+            row["lastmodifieddate"] = r.get("lastModifiedDate")
+            row[DISPLAY + "recordowner"] = RECORD_TYPES["customer"].ref_name(r)
+            yield row
+
+
 def _customers(store: RecordStore) -> Iterator[Row]:
     for r in store.all("customer"):
         row = {
@@ -89,6 +165,7 @@ def _customers(store: RecordStore) -> Iterator[Row]:
             "lastname": r.get("lastName"),
             "email": r.get("email"),
             "phone": r.get("phone"),
+            "vatregnumber": r.get("vatRegNumber"),
             "isperson": _flag(r.get("isPerson")),
             "isinactive": _flag(r.get("isInactive")),
             "subsidiary": ref_id(r, "subsidiary"),
@@ -97,6 +174,8 @@ def _customers(store: RecordStore) -> Iterator[Row]:
             "externalid": r.get("externalId"),
             "datecreated": r.get("dateCreated"),
             "lastmodifieddate": r.get("lastModifiedDate"),
+            "defaultbillingaddress": _default_address(r, "defaultBilling"),
+            "defaultshippingaddress": _default_address(r, "defaultShipping"),
             **_custom(r, "custentity"),
         }
         yield _display(store, row, r, {"subsidiary": "subsidiary", "currency": "currency"})
@@ -177,8 +256,12 @@ def _transactions(store: RecordStore) -> Iterator[Row]:
             "lastmodifieddate": r.get("lastModifiedDate"),
             **_custom(r, "custbody"),
         }
-        _display(store, row, r, {"entity": "entity" if "entity" in r else "customer",
-                                 "currency": "currency"})
+        _display(
+            store,
+            row,
+            r,
+            {"entity": "entity" if "entity" in r else "customer", "currency": "currency"},
+        )
         if r.get("status"):
             row[DISPLAY + "status"] = _STATUS_NAMES.get((type_name, r["status"]), r["status"])
         yield row
@@ -240,24 +323,79 @@ def _bool(name: str) -> Callable[[Record], Any]:
 
 
 _CUSTOMER_COLUMNS = (
-    "id", "entityid", "companyname", "firstname", "lastname", "email", "phone", "isperson",
-    "isinactive", "subsidiary", "currency", "parent", "externalid", "datecreated",
+    "id",
+    "entityid",
+    "companyname",
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "vatregnumber",
+    "isperson",
+    "isinactive",
+    "subsidiary",
+    "currency",
+    "parent",
+    "defaultbillingaddress",
+    "defaultshippingaddress",
+    "externalid",
+    "datecreated",
     "lastmodifieddate",
 )
+_ADDRESS_COLUMNS = ("nkey", *_ADDRESS_FIELDS, "country", "recordowner", "lastmodifieddate")
 _ITEM_COLUMNS = (
-    "id", "itemid", "displayname", "description", "itemtype", "isinactive", "incomeaccount",
-    "deferredrevenueaccount", "subsidiary", "externalid", "createddate", "lastmodifieddate",
+    "id",
+    "itemid",
+    "displayname",
+    "description",
+    "itemtype",
+    "isinactive",
+    "incomeaccount",
+    "deferredrevenueaccount",
+    "subsidiary",
+    "externalid",
+    "createddate",
+    "lastmodifieddate",
 )
 _TRANSACTION_COLUMNS = (
-    "id", "tranid", "trandate", "type", "recordtype", "entity", "status", "currency",
-    "exchangerate", "foreigntotal", "foreignamountunpaid", "foreignamountpaid",
-    "foreignpaymentamountused", "foreignpaymentamountunused", "duedate", "memo",
-    "otherrefnum", "approved", "externalid", "createddate", "lastmodifieddate",
+    "id",
+    "tranid",
+    "trandate",
+    "type",
+    "recordtype",
+    "entity",
+    "status",
+    "currency",
+    "exchangerate",
+    "foreigntotal",
+    "foreignamountunpaid",
+    "foreignamountpaid",
+    "foreignpaymentamountused",
+    "foreignpaymentamountunused",
+    "duedate",
+    "memo",
+    "otherrefnum",
+    "approved",
+    "externalid",
+    "createddate",
+    "lastmodifieddate",
 )
 _LINE_COLUMNS = (
-    "id", "transaction", "linesequencenumber", "mainline", "item", "quantity", "rate",
-    "netamount", "foreignamount", "debitforeignamount", "creditforeignamount",
-    "expenseaccount", "memo", "entity", "taxline",
+    "id",
+    "transaction",
+    "linesequencenumber",
+    "mainline",
+    "item",
+    "quantity",
+    "rate",
+    "netamount",
+    "foreignamount",
+    "debitforeignamount",
+    "creditforeignamount",
+    "expenseaccount",
+    "memo",
+    "entity",
+    "taxline",
 )
 
 TABLES: dict[str, Table] = {
@@ -267,6 +405,7 @@ TABLES: dict[str, Table] = {
         Table("item", _ITEM_COLUMNS, _items),
         Table("transaction", _TRANSACTION_COLUMNS, _transactions),
         Table("transactionline", _LINE_COLUMNS, _transaction_lines),
+        Table("entityaddress", _ADDRESS_COLUMNS, _entity_addresses),
         _simple(
             "account",
             {

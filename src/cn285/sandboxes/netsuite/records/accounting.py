@@ -32,8 +32,12 @@ from cn285.sandboxes.netsuite.records.types import RECORD_TYPES, SALE_ITEMS, Rec
 
 ZERO = Decimal(0)
 APPLYING_TYPES = ("customerPayment", "creditMemo")
-NUMBER_PREFIXES = {"invoice": "INV", "creditMemo": "CM", "customerPayment": "PYMT",
-                   "journalEntry": "JE"}
+NUMBER_PREFIXES = {
+    "invoice": "INV",
+    "creditMemo": "CM",
+    "customerPayment": "PYMT",
+    "journalEntry": "JE",
+}
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Draft:
     store: RecordStore
     prefs: DatePreferences
     now: datetime
+    replaced: frozenset[str] = frozenset()  # sublists the request replaced (`?replace=`)
 
     @property
     def today(self) -> date:
@@ -251,9 +256,8 @@ def _sales_lines(draft: Draft, customer: Record) -> None:
     if not lines:
         raise user_error("You must enter at least one line item for this transaction.")
     precision = precision_of(store, record)
-    previous_lines = {
-        line.get("line"): line for line in (draft.previous or {}).get("item", [])
-    }
+    previous = {} if "item" in draft.replaced else (draft.previous or {})
+    previous_lines = {line.get("line"): line for line in previous.get("item", [])}  # replaced: new
     currency_id = ref_id(record, "currency")
     subtotal = tax_total = ZERO
     for index, line in enumerate(lines):
@@ -502,8 +506,7 @@ def _journal_entry(draft: Draft) -> None:
             credits += line["credit"]
     if debits != credits:
         raise user_error(
-            f"The transaction is not in balance: debits total {debits}, credits total "
-            f"{credits}.",
+            f"The transaction is not in balance: debits total {debits}, credits total {credits}.",
             path="line",
         )
     record["total"] = debits

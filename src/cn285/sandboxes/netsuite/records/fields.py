@@ -180,4 +180,3 @@ def _reference(value: Any) -> dict[str, str] | None:
 def is_value(value: Any) -> bool:
     """Whether a stored field counts as filled (for required checks and EMPTY filters)."""
     return value is not None and value != "" and value != []
-

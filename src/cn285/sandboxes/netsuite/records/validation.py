@@ -106,9 +106,7 @@ def _read_sublist(
                     raise unknown_body_field(key, value_path)
                 continue
             if line_field.readonly and line_field.name != field.key:
-                raise invalid_content(
-                    f"The field {line_field.name} is read-only.", path=value_path
-                )
+                raise invalid_content(f"The field {line_field.name} is read-only.", path=value_path)
             if value is None:
                 values[line_field.name] = None
             else:

@@ -93,7 +93,10 @@ class RecordWriter:
                     record[name] = merge(field, record.get(name, []), value, replaced)
                 else:
                     record[name] = value
-            return self._commit(rtype, record, previous)
+            replaced = {
+                f.name for f in rtype.sublists() if replace_all or f.name.lower() in replace
+            }
+            return self._commit(rtype, record, previous, frozenset(replaced))
 
     def upsert(
         self,
@@ -118,9 +121,7 @@ class RecordWriter:
             if record is None:
                 raise not_found(rtype.name, record_id)
             if accounting.dependents(self.store, rtype.name, record_id):
-                raise user_error(
-                    "This record cannot be deleted because it has dependent records."
-                )
+                raise user_error("This record cannot be deleted because it has dependent records.")
             self.store.remove(rtype.name, record_id)
             accounting.settle(self.store, accounting.affected_invoices(record), self.store.now())
             self.store.changed()
@@ -151,9 +152,15 @@ class RecordWriter:
             prefilled.update(body or {})
             return target, self.create(target, prefilled, names)
 
-    def _commit(self, rtype: RecordType, record: Record, previous: Record | None) -> Record:
+    def _commit(
+        self,
+        rtype: RecordType,
+        record: Record,
+        previous: Record | None,
+        replaced: frozenset[str] = frozenset(),
+    ) -> Record:
         now = self.store.now()
-        draft = accounting.Draft(rtype, record, previous, self.store, self.prefs, now)
+        draft = accounting.Draft(rtype, record, previous, self.store, self.prefs, now, replaced)
         accounting.complete(draft)
         if previous is None:
             accounting.assign_number(draft)
@@ -201,8 +208,18 @@ def _prefill(source_type: str, source: Record, target_type: str) -> dict[str, An
         {
             key: (value.isoformat() if isinstance(value, date) else value)
             for key, value in line.items()
-            if key in ("item", "quantity", "rate", "amount", "description", "taxCode",
-                       "revRecStartDate", "revRecEndDate") or key.startswith("custcol")
+            if key
+            in (
+                "item",
+                "quantity",
+                "rate",
+                "amount",
+                "description",
+                "taxCode",
+                "revRecStartDate",
+                "revRecEndDate",
+            )
+            or key.startswith("custcol")
         }
         for line in source.get("item", [])
     ]
