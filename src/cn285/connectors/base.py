@@ -122,6 +122,10 @@ class Connector:
 
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: records handed to one push call: the engine's unit of look-up, write and commit.
+    #: Larger batches spread a connector's per-batch queries over more records.
+    invoice_batch: ClassVar[int] = 100
+    customer_batch: ClassVar[int] = 200
 
     @property
     def ownership(self) -> Mapping[str, str]:

@@ -61,6 +61,7 @@ class NetSuiteClient:
         self._lock = threading.Lock()
         self.calls = 0
         self.writes = 0
+        self.throttled = 0  # 429 answers (the account's concurrency limit)
 
     # -- one request ---------------------------------------------------------------------
     def request(
@@ -91,6 +92,9 @@ class NetSuiteClient:
             raise RetryableError(f"NetSuite did not answer in time: {exc}") from None
         except requests.ConnectionError as exc:
             raise RetryableError(f"connection to NetSuite failed: {exc}") from None
+        if response.status_code == 429:
+            with self._lock:
+                self.throttled += 1
         if response.status_code >= 400:
             raise _translate(response, key or f"{method} {path}")
         return response

@@ -61,6 +61,11 @@ class NetSuiteConnector(Connector):
         }
     )
 
+    # one write per record, at most `concurrency` at a time: larger batches keep the
+    # account's slots busy longer between the per-batch look-up and read-back queries
+    invoice_batch = 500
+    customer_batch = 500
+
     def __init__(self, client: NetSuiteClient, mapping: mapping_file.NetSuiteMapping) -> None:
         self.client = client
         self.mapping = mapping

@@ -48,8 +48,6 @@ NEEDS = {
     "payments": {Capability.PULL_PAYMENTS},
 }
 OVERLAP = dt.timedelta(minutes=5)
-INVOICE_BATCH = 100
-CUSTOMER_BATCH = 200
 PAYMENT_BATCH = 200
 CUSTOMER_FIELDS = ("name", "country", "vat_number", "email", "street", "zip", "city", "is_company")
 
@@ -283,7 +281,7 @@ def _push_customers(
     while True:
         with Session(engine) as session:
             after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
-            events = _outbox(session, "customer", after, CUSTOMER_BATCH)
+            events = _outbox(session, "customer", after, connector.customer_batch)
         if not events:
             return
         _push_customer_keys(engine, connector, policy, run, [e.key for e in events])
@@ -434,8 +432,9 @@ def _invoices(
             or 0
         )
     done = 0
-    for part in range(0, len(retry), INVOICE_BATCH):
-        batch = retry[part : part + INVOICE_BATCH]
+    size = connector.invoice_batch
+    for part in range(0, len(retry), size):
+        batch = retry[part : part + size]
         _push_invoice_batch(engine, connector, policy, run, batch)
         done += len(batch)
         if progress:
@@ -444,7 +443,7 @@ def _invoices(
         with Session(engine) as session:
             state = SyncState(session, connector.name)
             after = int(state.cursor("invoices:outbox") or 0)
-            events = _outbox(session, "invoice", after, INVOICE_BATCH)
+            events = _outbox(session, "invoice", after, size)
         if not events:
             return
         _push_invoice_batch(engine, connector, policy, run, [e.key for e in events])

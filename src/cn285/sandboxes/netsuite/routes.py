@@ -378,10 +378,9 @@ class NetSuiteApi:
         query = body.get("q") if isinstance(body, dict) else None
         if not isinstance(query, str):
             raise invalid_content("The request body must be a JSON object with a q string.")
-        result = engine.run(query, self.store, self.prefs)
-        start, end = page.window(len(result.rows))
-        items = [{"links": [], **row} for row in result.rows[start:end]]
+        result = engine.run(query, self.store, self.prefs, page.window)
+        items = [{"links": [], **row} for row in result.rows]
         url = f"{request.base_url}{SUITEQL_PATH}"
         return json_response(
-            200, paging.envelope(items, len(result.rows), page, url, params), COLLECTION
+            200, paging.envelope(items, result.total, page, url, params), COLLECTION
         )

@@ -33,6 +33,7 @@ from cn285.sandboxes.netsuite.records.store import RecordStore
 class Result:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]  # formatted for the response, NULL columns left out
+    total: int = 0  # rows the query selects, before the page window
 
 
 class _Context:
@@ -42,6 +43,7 @@ class _Context:
         self.prefs = prefs
         self.now = now
         self.names = {table.name, (query.alias or "").lower()} - {""}
+        self.in_sets: dict[int, tuple[set[str] | None, set[Decimal] | None, bool]] = {}
 
     def column(self, column: ast.Column, row: Row) -> Any:
         if column.qualifier is not None and column.qualifier.lower() not in self.names:
@@ -55,7 +57,13 @@ class _Context:
         return row.get(name)
 
 
-def run(text: str, store: RecordStore, prefs: DatePreferences) -> Result:
+def run(
+    text: str,
+    store: RecordStore,
+    prefs: DatePreferences,
+    window: Callable[[int], tuple[int, int]] | None = None,
+) -> Result:
+    """The query's rows; with `window` (total -> start, end), only that page is formatted."""
     query = ast.parse(text)
     table = TABLES.get(query.table.lower())
     if table is None:
@@ -71,6 +79,10 @@ def run(text: str, store: RecordStore, prefs: DatePreferences) -> Result:
         rows = _sorted(rows, query, context, columns, projections)
     if query.top is not None:
         rows = rows[: query.top]
+    total = len(rows)
+    if window is not None:
+        start, end = window(total)
+        rows = rows[start:end]
     formatted = []
     for row in rows:
         item: dict[str, Any] = {}
@@ -79,7 +91,7 @@ def run(text: str, store: RecordStore, prefs: DatePreferences) -> Result:
             if value is not None:
                 item[name] = value
         formatted.append(item)
-    return Result(columns, formatted)
+    return Result(columns, formatted, total)
 
 
 # -- projection ----------------------------------------------------------------------------
@@ -247,6 +259,9 @@ def _truth(cond: ast.Cond, row: Row, context: _Context) -> bool | None:
         return matched != cond.negated
     if isinstance(cond, ast.InList):
         value = _evaluate(cond.operand, row, context)
+        fast = _literal_membership(cond, value, context)
+        if fast is not None or value is None:
+            return None if fast is None else fast != cond.negated
         results = [_compare("=", value, _evaluate(i, row, context), context) for i in cond.items]
         found: bool | None = True if True in results else (None if None in results else False)
         return None if found is None else found != cond.negated
@@ -256,6 +271,43 @@ def _truth(cond: ast.Cond, row: Row, context: _Context) -> bool | None:
     if low is None or high is None:
         return None
     return (low and high) != cond.negated
+
+
+def _literal_membership(cond: ast.InList, value: Any, context: _Context) -> bool | None:
+    """`value IN ('a', 'b', ...)` by set look-up when every item is a literal: the same
+    answer as comparing item by item (text with text, numbers as numbers), in one step
+    instead of one comparison per item and row. None: not decidable this way."""
+    if value is None or isinstance(value, bool | date | datetime):
+        return None
+    sets = context.in_sets.get(id(cond))
+    if sets is None:
+        if not all(isinstance(i, ast.Literal) for i in cond.items):
+            return None
+        literals = [i.value for i in cond.items if i.value is not None]  # type: ignore[attr-defined]
+        numbers: set[Decimal] | None = set()
+        for literal in literals:
+            try:
+                numbers.add(Decimal(str(literal).strip()))  # type: ignore[union-attr]
+            except InvalidOperation:
+                numbers = None
+                break
+        has_null = len(literals) < len(cond.items)
+        if any(not isinstance(lit, str | int | Decimal) for lit in literals):
+            return None
+        sets = ({str(lit) for lit in literals if isinstance(lit, str)}, numbers, has_null)
+        if any(not isinstance(lit, str) for lit in literals):
+            sets = (None, numbers, has_null)  # numbers among the items: compare as numbers
+        context.in_sets[id(cond)] = sets
+    strings, numbers, has_null = sets
+    if isinstance(value, int | Decimal):
+        if numbers is None:
+            return None
+        found = Decimal(value) in numbers
+    elif isinstance(value, str) and strings is not None:
+        found = value in strings
+    else:
+        return None
+    return True if found else (None if has_null else False)
 
 
 @functools.lru_cache(maxsize=256)

@@ -32,7 +32,13 @@ class RecordStore:
         self.lock = threading.RLock()
         self.clock = clock
         self.on_change: Callable[[], None] | None = None
-        self._external: dict[str, dict[str, str]] = {name: {} for name in RECORD_TYPES}
+        # value -> id, per type and unique field (externalId and each type's `unique`), so
+        # that a write checks uniqueness without reading the whole table
+        self._unique: dict[tuple[str, str], dict[Any, str]] = {
+            (name, field): {}
+            for name, rtype in RECORD_TYPES.items()
+            for field in ("externalId", *rtype.unique)
+        }
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -52,15 +58,16 @@ class RecordStore:
         return None
 
     def by_external_id(self, type_name: str, external_id: str) -> Record | None:
-        """Through an index, checked against the row: tests may edit rows behind its back."""
-        record_id = self._external[type_name].get(external_id)
+        return self.lookup(type_name, "externalId", external_id)
+
+    def lookup(self, type_name: str, field_name: str, value: Any) -> Record | None:
+        """The row whose unique `field_name` is `value`, through the index (checked
+        against the row). Rows are indexed by `put`: a test editing a row in place must
+        `put` it back for look-ups to see the change."""
+        record_id = self._unique[(type_name, field_name)].get(value)
         record = self.records[type_name].get(record_id) if record_id else None
-        if record is not None and record.get("externalId") == external_id:
+        if record is not None and record.get(field_name) == value:
             return record
-        for candidate in self.records[type_name].values():
-            if candidate.get("externalId") == external_id:
-                self._external[type_name][external_id] = candidate["id"]
-                return candidate
         return None
 
     def iter_all(self) -> Iterator[tuple[str, Record]]:
@@ -96,17 +103,25 @@ class RecordStore:
 
     def put(self, type_name: str, record: Record) -> None:
         previous = self.records[type_name].get(record["id"])
-        index = self._external[type_name]
-        if previous is not None and previous.get("externalId"):
-            index.pop(previous["externalId"], None)
+        if previous is not None:
+            self._unindex(type_name, previous)
         self.records[type_name][record["id"]] = record
-        if record.get("externalId"):
-            index[record["externalId"]] = record["id"]
+        for (_, field_name), index in self._indexes(type_name):
+            value = record.get(field_name)
+            if value:
+                index[value] = record["id"]
 
     def remove(self, type_name: str, record_id: str) -> None:
-        record = self.records[type_name].pop(record_id)
-        if record.get("externalId"):
-            self._external[type_name].pop(record["externalId"], None)
+        self._unindex(type_name, self.records[type_name].pop(record_id))
+
+    def _indexes(self, type_name: str) -> Iterator[tuple[tuple[str, str], dict[Any, str]]]:
+        return ((key, index) for key, index in self._unique.items() if key[0] == type_name)
+
+    def _unindex(self, type_name: str, record: Record) -> None:
+        for (_, field_name), index in self._indexes(type_name):
+            value = record.get(field_name)
+            if value and index.get(value) == record["id"]:
+                del index[value]
 
     def changed(self) -> None:
         """Called after each committed write (persistence hooks in here)."""

@@ -188,9 +188,9 @@ class RecordWriter:
             if not value:
                 continue
             for other_type in scope:
-                for other in self.store.records[other_type.name].values():
-                    if other["id"] != record.get("id") and other.get(name) == value:
-                        raise duplicate(name, value, name)
+                other = self.store.lookup(other_type.name, name, value)
+                if other is not None and other["id"] != record.get("id"):
+                    raise duplicate(name, value, name)
 
 
 def _prefill(source_type: str, source: Record, target_type: str) -> dict[str, Any]:
