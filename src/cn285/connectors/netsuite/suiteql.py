@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 T = TypeVar("T")
 STAMP = "YYYY-MM-DD HH24:MI:SS"
 STAMP_PY = "%Y-%m-%d %H:%M:%S"
-IN_LIST = 200  # values per IN (...) list: keeps a query well under NetSuite's size limits
+IN_LIST = 500  # values per IN (...) list: one query per sync batch, well under the size limits
 
 
 def text(value: str) -> str:

@@ -297,9 +297,12 @@ def _push_customer_keys(
     keys = list(dict.fromkeys(keys))
     with Session(engine) as session:
         state = SyncState(session, connector.name)
+        state.preload("customer", keys)
         unbound = [k for k in keys if state.binding("customer", k) is None]
-    _create_customers(engine, connector, policy, run, unbound)
+    created = _create_customers(engine, connector, policy, run, unbound)
     for key in keys:
+        if key in created:  # just written from the same row: nothing left to send
+            continue
         with session_scope(engine) as session:
             _push_customer(
                 session,
@@ -314,9 +317,10 @@ def _push_customer_keys(
 
 def _create_customers(
     engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, codes: list[str]
-) -> None:
+) -> set[str]:
+    """Look up and create `codes` in batches; the codes created (bound, up to date)."""
     if not codes:
-        return
+        return set()
     with Session(engine) as session:
         rows = session.scalars(select(models.Customer).where(models.Customer.code.in_(codes))).all()  # type: ignore[attr-defined]
         records = {row.code: _record(row) for row in rows}
@@ -332,6 +336,7 @@ def _create_customers(
     results = policy.call(attempt)
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
+        state.preload("customer", list(records))
         for code, remote_id in found.items():
             other = state.binding_by_remote("customer", remote_id)
             if other is None:
@@ -346,6 +351,7 @@ def _create_customers(
             else:
                 state.dead("customers", result.key, result.error or "refused")
                 run.failed += 1
+    return {r.key for r in results if r.remote_id is not None}
 
 
 def _push_customer(
@@ -462,19 +468,26 @@ def _push_invoice_batch(
         customers = session.scalars(
             select(models.Invoice.customer_code).where(models.Invoice.number.in_(numbers))
         ).all()  # type: ignore[union-attr]
+        state.preload("customer", customers)
         unbound = [c for c in dict.fromkeys(customers) if state.binding("customer", c) is None]
     _create_customers(engine, connector, policy, StreamRun("customers"), unbound)
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
+        state.preload("invoice", numbers)
+        state.preload("customer", customers)
+        invoices = {
+            row.number: row
+            for row in session.scalars(
+                select(models.Invoice).where(models.Invoice.number.in_(numbers))  # type: ignore[union-attr]
+            )
+        }
         pending: list[InvoiceRecord] = []
         for number in dict.fromkeys(numbers):
             if state.binding("invoice", number) is not None:
                 run.unchanged += 1
                 state.resolved("invoices", number)
                 continue
-            invoice = session.scalars(
-                select(models.Invoice).where(models.Invoice.number == number)
-            ).first()
+            invoice = invoices.get(number)
             if invoice is None:
                 continue
             customer = _push_customer(
@@ -501,6 +514,7 @@ def _push_invoice_batch(
     results = policy.call(attempt)
     with session_scope(engine) as session:  # bindings committed right after the creates
         state = SyncState(session, connector.name)
+        state.preload("invoice", [r.number for r in pending])
         for number, remote_id in found.items():  # created before a crash or a lost answer
             state.bind("invoice", number, remote_id)
             state.resolved("invoices", number)

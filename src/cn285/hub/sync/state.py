@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -25,16 +26,32 @@ class SyncState:
     def __init__(self, session: Session, connector: str) -> None:
         self.session = session
         self.connector = connector
+        # bindings read in this session (None: known to be absent), and the open dead
+        # letters per stream: a batch of thousands costs a few queries, not one per record
+        self._bindings: dict[tuple[str, str], models.ExternalBinding | None] = {}
+        self._open: dict[str, set[str]] = {}
 
     # -- bindings ------------------------------------------------------------------------
-    def binding(self, entity: str, local_key: str) -> models.ExternalBinding | None:
-        return self.session.scalars(
-            select(models.ExternalBinding).where(
-                models.ExternalBinding.connector == self.connector,
-                models.ExternalBinding.entity == entity,
-                models.ExternalBinding.local_key == local_key,
+    def preload(self, entity: str, local_keys: Iterable[str]) -> None:
+        """Read the bindings of `local_keys` in a few queries (then `binding` is free)."""
+        missing = [k for k in dict.fromkeys(local_keys) if (entity, k) not in self._bindings]
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            rows = self.session.scalars(
+                select(models.ExternalBinding).where(
+                    models.ExternalBinding.connector == self.connector,
+                    models.ExternalBinding.entity == entity,
+                    models.ExternalBinding.local_key.in_(part),  # type: ignore[attr-defined]
+                )
             )
-        ).first()
+            found = {row.local_key: row for row in rows}
+            for key in part:
+                self._bindings[(entity, key)] = found.get(key)
+
+    def binding(self, entity: str, local_key: str) -> models.ExternalBinding | None:
+        if (entity, local_key) not in self._bindings:
+            self.preload(entity, [local_key])
+        return self._bindings[(entity, local_key)]
 
     def binding_by_remote(self, entity: str, remote_id: str) -> models.ExternalBinding | None:
         return self.session.scalars(
@@ -56,8 +73,8 @@ class SyncState:
         row.remote_id = remote_id
         row.fingerprint = print_
         row.synced_at = now()
-        self.session.add(row)
-        self.session.flush()
+        self.session.add(row)  # flushed by the next query or the commit
+        self._bindings[(entity, local_key)] = row
         return row
 
     # -- cursors -------------------------------------------------------------------------
@@ -82,6 +99,7 @@ class SyncState:
                 models.DeadLetter.key == key,
             )
         ).first()
+        self._open_letters(stream).add(key)
         if row is None:
             row = models.DeadLetter(connector=self.connector, stream=stream, key=key, error=error)
         else:
@@ -91,7 +109,15 @@ class SyncState:
             row.resolved_at = None
         self.session.add(row)
 
+    def _open_letters(self, stream: str) -> set[str]:
+        if stream not in self._open:
+            self._open[stream] = set(self.open_dead_letters(stream))
+        return self._open[stream]
+
     def resolved(self, stream: str, key: str) -> None:
+        if key not in self._open_letters(stream):
+            return
+        self._open[stream].discard(key)
         row = self.session.scalars(
             select(models.DeadLetter).where(
                 models.DeadLetter.connector == self.connector,
