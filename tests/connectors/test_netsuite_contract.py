@@ -99,3 +99,31 @@ def erp(tmp_path: Path) -> Iterator[NetSuiteHarness]:
 
 class TestNetSuiteConnector(ConnectorContract):
     pass
+
+
+def test_an_invoice_netsuite_totals_differently_stays_in_the_dead_letters(engine, tmp_path):
+    """Created once, bound (never created again), and kept in the dead letters with both
+    totals on every later run: a wrong amount is never taken as synced."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from cn285.hub.store import models
+    from cn285.hub.sync.service import sync
+    from tests.connectors.contract import FAST, bill_scenarios
+
+    mapping = tmp_path / "netsuite.yaml"  # 20 % lines sent with the 10 % code: totals differ
+    mapping.write_text(MAPPING + "invoices:\n  tax_codes: {'20': FR-VAT-10}\n", encoding="utf-8")
+    invoices = bill_scenarios(engine, "59-group-invoices.yaml")
+    with NetSuiteSandbox() as sandbox:
+        harness = NetSuiteHarness(sandbox, mapping)
+        for _ in range(2):
+            connector = harness.connector()
+            [run] = sync(engine, connector, ["invoices"], policy=FAST)
+            connector.close()
+            assert run.failed == len(invoices) and run.created == 0
+        harness.admin.close()
+        assert len(sandbox.records("invoice")) == len(invoices)  # each once
+    with Session(engine) as session:
+        letters = session.scalars(select(models.DeadLetter)).all()
+    assert {d.key for d in letters} == {i.number for i in invoices}
+    assert all(d.resolved_at is None and "differs from" in d.error for d in letters)

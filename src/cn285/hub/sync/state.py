@@ -130,6 +130,18 @@ class SyncState:
             row.resolved_at = now()
             self.session.add(row)
 
+    def open_error(self, stream: str, key: str) -> str | None:
+        """The error of `key`'s open dead letter, if it has one."""
+        if key not in self._open_letters(stream):
+            return None
+        return self.session.scalars(
+            select(models.DeadLetter.error).where(
+                models.DeadLetter.connector == self.connector,
+                models.DeadLetter.stream == stream,
+                models.DeadLetter.key == key,
+            )
+        ).first()
+
     def open_dead_letters(self, stream: str) -> list[str]:
         return list(
             self.session.scalars(
