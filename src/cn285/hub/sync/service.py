@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -427,6 +428,9 @@ def _invoices(
     run: StreamRun,
     progress: Progress | None,
 ) -> None:
+    """Dead letters first, then the outbox, batch after batch. While one batch is being
+    sent (network only, in a worker thread), the next is read and prepared here (database
+    only): the ERP's slots stay busy instead of waiting for our own reads and writes."""
     with Session(engine) as session:
         state = SyncState(session, connector.name)
         retry = state.open_dead_letters("invoices")
@@ -439,40 +443,57 @@ def _invoices(
             )  # type: ignore[operator]
             or 0
         )
-    done = 0
     size = connector.invoice_batch
-    for part in range(0, len(retry), size):
-        batch = retry[part : part + size]
-        _push_invoice_batch(engine, connector, policy, run, batch)
-        done += len(batch)
-        if progress:
-            progress("invoices", done, total)
-    while True:
-        with Session(engine) as session:
-            state = SyncState(session, connector.name)
-            after = int(state.cursor("invoices:outbox") or 0)
-            events = _outbox(session, "invoice", after, size)
-        if not events:
-            return
-        _push_invoice_batch(engine, connector, policy, run, [e.key for e in events])
-        with session_scope(engine) as session:
-            SyncState(session, connector.name).set_cursor("invoices:outbox", str(events[-1].id))
-        done += len(events)
-        if progress:
-            progress("invoices", min(done, total), total)
+
+    def batches() -> Iterable[tuple[list[str], int | None]]:
+        for part in range(0, len(retry), size):
+            yield retry[part : part + size], None
+        last = after
+        while True:
+            with Session(engine) as session:
+                events = _outbox(session, "invoice", last, size)
+            if not events:
+                return
+            last = events[-1].id or last
+            yield [e.key for e in events], last
+
+    done = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
+        in_flight: tuple[Future[_Sent], int | None, int] | None = None
+        for numbers, cursor in batches():
+            pending = _prepare_invoices(engine, connector, policy, run, numbers)
+            if in_flight is not None:
+                done += _finish_invoices(engine, connector, run, *in_flight)
+                if progress:
+                    progress("invoices", min(done, total), total)
+            future = sender.submit(_send_invoices, connector, policy, pending)
+            in_flight = (future, cursor, len(numbers))
+        if in_flight is not None:
+            done += _finish_invoices(engine, connector, run, *in_flight)
+            if progress:
+                progress("invoices", min(done, total), total)
 
 
-def _push_invoice_batch(
+@dataclass
+class _Sent:
+    found: dict[str, str]
+    results: list[PushResult]
+    pending: list[InvoiceRecord]
+
+
+def _prepare_invoices(
     engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, numbers: list[str]
-) -> None:
+) -> list[InvoiceRecord]:
+    """The records of the batch still to send, their customers created or updated first."""
     with Session(engine) as session:  # their customers first, created in one batch
         state = SyncState(session, connector.name)
         customers = session.scalars(
-            select(models.Invoice.customer_code).where(models.Invoice.number.in_(numbers))
-        ).all()  # type: ignore[union-attr]
+            select(models.Invoice.customer_code).where(models.Invoice.number.in_(numbers))  # type: ignore[union-attr]
+        ).all()
         state.preload("customer", customers)
         unbound = [c for c in dict.fromkeys(customers) if state.binding("customer", c) is None]
     _create_customers(engine, connector, policy, StreamRun("customers"), unbound)
+    pending: list[InvoiceRecord] = []
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
         state.preload("invoice", numbers)
@@ -483,7 +504,6 @@ def _push_invoice_batch(
                 select(models.Invoice).where(models.Invoice.number.in_(numbers))  # type: ignore[union-attr]
             )
         }
-        pending: list[InvoiceRecord] = []
         for number in dict.fromkeys(numbers):
             if state.binding("invoice", number) is not None:
                 if (state.open_error("invoices", number) or "").startswith(DIFFERS):
@@ -505,26 +525,45 @@ def _push_invoice_batch(
                 run.failed += 1
                 continue
             pending.append(_invoice_record(session, invoice, customer))
-        if not pending:
-            return
+    return pending
+
+
+def _send_invoices(
+    connector: Connector, policy: RetryPolicy, pending: list[InvoiceRecord]
+) -> _Sent:
+    """Network only: look up by our numbers, then create what is missing — on every
+    attempt, since an attempt that failed half way (or whose answer was lost) may have
+    created some."""
     found: dict[str, str] = {}
 
     def attempt() -> list[PushResult]:
-        """Look up by our numbers, then create what is missing — on every attempt, since
-        an attempt that failed half way (or whose answer was lost) may have created some."""
+        if not pending:
+            return []
         found.update(connector.find_invoices([r.number for r in pending]))
         todo = [r for r in pending if r.number not in found]
         return connector.push_invoices(todo) if todo else []
 
-    results = policy.call(attempt)
-    with session_scope(engine) as session:  # bindings committed right after the creates
+    return _Sent(found, policy.call(attempt), pending)
+
+
+def _finish_invoices(
+    engine: Engine,
+    connector: Connector,
+    run: StreamRun,
+    future: Future[_Sent],
+    cursor: int | None,
+    count: int,
+) -> int:
+    """Bindings and the outbox cursor, committed together right after the batch's writes."""
+    sent = future.result()  # a configuration error or exhausted retries stop the stream here
+    with session_scope(engine) as session:
         state = SyncState(session, connector.name)
-        state.preload("invoice", [r.number for r in pending])
-        for number, remote_id in found.items():  # created before a crash or a lost answer
+        state.preload("invoice", [r.number for r in sent.pending])
+        for number, remote_id in sent.found.items():  # created before a crash or lost answer
             state.bind("invoice", number, remote_id)
             state.resolved("invoices", number)
             run.unchanged += 1
-        for result in results:
+        for result in sent.results:
             if result.remote_id is not None and result.error is None:
                 state.bind("invoice", result.key, result.remote_id)
                 state.resolved("invoices", result.key)
@@ -536,6 +575,9 @@ def _push_invoice_batch(
             else:
                 state.dead("invoices", result.key, result.error or "refused")
                 run.failed += 1
+        if cursor is not None:
+            state.set_cursor("invoices:outbox", str(cursor))
+    return count
 
 
 def _invoice_record(session: Session, invoice: models.Invoice, customer: str) -> InvoiceRecord:
