@@ -278,18 +278,55 @@ def _outbox(session: Session, entity: str, after: int, limit: int) -> list[model
 def _push_customers(
     engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun
 ) -> None:
+    """Dead letters first, then the outbox. As with invoices, the customers to create of
+    the next batch are read while the current batch is being created in the ERP."""
     with Session(engine) as session:
         retry = SyncState(session, connector.name).open_dead_letters("customers")
+        after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
     _push_customer_keys(engine, connector, policy, run, retry)  # what failed before, first
-    while True:
-        with Session(engine) as session:
-            after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
-            events = _outbox(session, "customer", after, connector.customer_batch)
-        if not events:
-            return
-        _push_customer_keys(engine, connector, policy, run, [e.key for e in events])
+
+    def batches() -> Iterable[tuple[list[str], int]]:
+        last = after
+        while True:
+            with Session(engine) as session:
+                events = _outbox(session, "customer", last, connector.customer_batch)
+            if not events:
+                return
+            last = events[-1].id or last
+            yield list(dict.fromkeys(e.key for e in events)), last
+
+    with ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
+        in_flight: _CustomerBatch | None = None
+        for keys, cursor in batches():
+            batch = _CustomerBatch(keys, cursor, *_unbound_customers(engine, connector, keys))
+            if in_flight is not None:
+                _finish_customers(engine, connector, policy, run, in_flight)
+            batch.sent = sender.submit(_send_customers, connector, policy, batch.records)
+            in_flight = batch
+        if in_flight is not None:
+            _finish_customers(engine, connector, policy, run, in_flight)
+
+
+@dataclass
+class _CustomerBatch:
+    keys: list[str]
+    cursor: int | None
+    unbound: list[str]
+    records: dict[str, CustomerRecord]
+    sent: Future[tuple[dict[str, str], list[PushResult]]] | None = None
+
+
+def _finish_customers(
+    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, batch: _CustomerBatch
+) -> None:
+    """Bind what was created, update those already bound that changed, move the cursor."""
+    assert batch.sent is not None
+    found, results = batch.sent.result()
+    created = _bind_customers(engine, connector, run, batch.records, found, results)
+    _update_customers(engine, connector, policy, run, batch.keys, batch.unbound, created)
+    if batch.cursor is not None:
         with session_scope(engine) as session:
-            SyncState(session, connector.name).set_cursor("customers:outbox", str(events[-1].id))
+            SyncState(session, connector.name).set_cursor("customers:outbox", str(batch.cursor))
 
 
 def _push_customer_keys(
@@ -298,11 +335,35 @@ def _push_customer_keys(
     """Customers never sent are looked up and created in batches (a few calls for
     hundreds); those already bound are updated one by one, when they changed."""
     keys = list(dict.fromkeys(keys))
+    unbound, records = _unbound_customers(engine, connector, keys)
+    found, results = _send_customers(connector, policy, records)
+    created = _bind_customers(engine, connector, run, records, found, results)
+    _update_customers(engine, connector, policy, run, keys, unbound, created)
+
+
+def _unbound_customers(
+    engine: Engine, connector: Connector, keys: list[str]
+) -> tuple[list[str], dict[str, CustomerRecord]]:
+    """The keys not bound yet, and their records as they are to be sent."""
     with Session(engine) as session:
         state = SyncState(session, connector.name)
         state.preload("customer", keys)
         unbound = [k for k in keys if state.binding("customer", k) is None]
-    created = _create_customers(engine, connector, policy, run, unbound)
+        rows = session.scalars(
+            select(models.Customer).where(models.Customer.code.in_(unbound))  # type: ignore[attr-defined]
+        ).all()
+        return unbound, {row.code: _record(row) for row in rows}
+
+
+def _update_customers(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    keys: list[str],
+    unbound: list[str],
+    created: set[str],
+) -> None:
     for key in keys:
         if key in created:  # just written from the same row: nothing left to send
             continue
@@ -324,19 +385,38 @@ def _create_customers(
     """Look up and create `codes` in batches; the codes created (bound, up to date)."""
     if not codes:
         return set()
-    with Session(engine) as session:
-        rows = session.scalars(select(models.Customer).where(models.Customer.code.in_(codes))).all()  # type: ignore[attr-defined]
-        records = {row.code: _record(row) for row in rows}
+    _, records = _unbound_customers(engine, connector, codes)
+    found, results = _send_customers(connector, policy, records)
+    return _bind_customers(engine, connector, run, records, found, results)
+
+
+def _send_customers(
+    connector: Connector, policy: RetryPolicy, records: dict[str, CustomerRecord]
+) -> tuple[dict[str, str], list[PushResult]]:
+    """Network only: look up, then create what is missing — again on a retry (an answer
+    may be lost after the ERP created them)."""
     found: dict[str, str] = {}
 
     def attempt() -> list[PushResult]:
-        """Look up, then create what is missing — again on a retry (an answer may be lost
-        after the ERP created them)."""
+        if not records:
+            return []
         found.update(connector.find_customers(list(records.values())))
         todo = [r for code, r in records.items() if code not in found]
         return connector.create_customers(todo) if todo else []
 
-    results = policy.call(attempt)
+    return found, policy.call(attempt)
+
+
+def _bind_customers(
+    engine: Engine,
+    connector: Connector,
+    run: StreamRun,
+    records: dict[str, CustomerRecord],
+    found: dict[str, str],
+    results: list[PushResult],
+) -> set[str]:
+    if not records:
+        return set()
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
         state.preload("customer", list(records))
