@@ -15,7 +15,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from cn285.billing_core.journal import JournalEntry, JournalLine
 from cn285.connectors.errors import ConfigurationError, RecordRejected
+
+__all__ = ["JournalEntry", "JournalLine"]  # re-exported: connectors push them as they are
 
 
 class Capability(StrEnum):
@@ -82,23 +85,6 @@ class InvoiceRecord:
     total_excl_tax: Decimal
     tax: Decimal
     total: Decimal
-
-
-@dataclass(frozen=True)
-class JournalLine:
-    account: str  # account code in the ERP's chart
-    label: str
-    debit: Decimal = Decimal(0)
-    credit: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """A balanced journal entry (revenue recognition, for one), keyed by our reference."""
-
-    reference: str
-    date: dt.date
-    lines: tuple[JournalLine, ...]
 
 
 @dataclass(frozen=True)
