@@ -335,3 +335,25 @@ class DeadLetter(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     last_seen: datetime = Field(default_factory=now, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RevrecPeriod(SQLModel, table=True):
+    """A closed accounting month: its recognition entry is posted and the month locked."""
+
+    __tablename__ = "revrec_period"
+    month: dt.date = Field(primary_key=True)  # the first day of the month
+    reference: str = Field(max_length=32, unique=True)  # REVREC-YYYY-MM
+    recognised: Decimal = Field(sa_type=DecimalText)  # net amount moved to income
+    closed_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class RevrecPosting(SQLModel, table=True):
+    """What a month's close recognised of one invoice line: what is due on later closes is
+    the line's schedule up to then minus these (so a late document lands in an open month)."""
+
+    __tablename__ = "revrec_posting"
+    __table_args__ = (UniqueConstraint("invoice_line_id", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_line_id: int = Field(foreign_key="invoice_line.id", index=True)
+    month: dt.date = Field(foreign_key="revrec_period.month", index=True)
+    amount: Decimal = Field(sa_type=DecimalText)

@@ -1,0 +1,183 @@
+"""Month closes of revenue recognition, from the issued invoices in the store.
+
+Closing month M posts, for every line of every invoice and credit note issued on or before
+M's last day, what its schedule recognises up to M minus what earlier closes already
+posted of it. A document dated in a month already closed therefore lands in the first open
+month, and a close run twice posts nothing new. Months close in order; a closed month is
+locked. The close's journal entry (`REVREC-YYYY-MM`) goes to the outbox for the ERPs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from cn285.billing_core.journal import JournalEntry
+from cn285.billing_core.revrec import (
+    AccountPlan,
+    Recognition,
+    RevenueLine,
+    close_entry,
+    schedule,
+)
+from cn285.billing_core.revrec.months import month_end, month_of, next_month
+from cn285.hub.services.errors import Conflict, NotFound
+from cn285.hub.store import models
+from cn285.hub.store.database import session_scope
+from cn285.hub.sync.outbox import emit
+
+CHUNK = 5_000  # invoice lines read, scheduled and posted at a time (memory stays flat)
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Close:
+    month: dt.date
+    reference: str
+    recognised: Decimal
+    entry: JournalEntry | None
+    created: bool  # False: the month was closed already, nothing was posted
+
+
+def reference(month: dt.date) -> str:
+    return f"REVREC-{month:%Y-%m}"
+
+
+def revenue_line(line: models.InvoiceLine, invoice: models.Invoice) -> RevenueLine:
+    return RevenueLine(
+        invoice_number=invoice.number or "",
+        invoice_date=invoice.date,
+        kind=invoice.kind,
+        position=line.position,
+        item_code=line.item_code,
+        line_kind=line.kind,
+        start=line.start,
+        end=line.end,
+        amount=line.amount,
+        tax=line.tax,
+        currency=invoice.currency,
+        customer=invoice.customer_code,
+    )
+
+
+def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
+    """Close the month of `day` (idempotent: a closed month is returned as it was)."""
+    month = month_of(day)
+    with session_scope(engine) as session:
+        closed = session.get(models.RevrecPeriod, month)
+        if closed is not None:
+            return Close(
+                month, closed.reference, closed.recognised, _entry(session, month, plan), False
+            )
+        latest = session.scalar(
+            select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
+        )  # type: ignore[attr-defined]
+        if latest is not None and month != next_month(latest):
+            if month < latest:
+                raise Conflict(
+                    f"{month:%Y-%m} precedes the last closed month {latest:%Y-%m}: it is locked"
+                )
+            raise Conflict(
+                f"months close in order: the next month to close is {next_month(latest):%Y-%m}"
+            )
+        period = models.RevrecPeriod(month=month, reference=reference(month), recognised=ZERO)
+        session.add(period)
+        session.flush()
+        entry = close_entry(month, _post_due(session, month), plan)
+        period.recognised = sum((p.amount for p in _postings_of(session, month)), ZERO)
+        session.add(period)
+        if entry is not None:
+            emit(session, "journal_entry", [entry.reference], "created")
+        return Close(month, period.reference, period.recognised, entry, True)
+
+
+def _post_due(session: Session, month: dt.date) -> Iterator[tuple[RevenueLine, Recognition]]:
+    """Post (and yield) what each line owes month `month`, a chunk of lines at a time."""
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(models.InvoiceLine, models.Invoice)
+            .join(models.Invoice, models.Invoice.id == models.InvoiceLine.invoice_id)
+            .where(
+                models.Invoice.number.is_not(None),  # type: ignore[union-attr]
+                models.Invoice.date <= month_end(month),
+                models.InvoiceLine.id > last_id,  # type: ignore[operator]
+            )
+            .order_by(models.InvoiceLine.id)
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            return
+        last_id = rows[-1][0].id
+        posted: dict[int, Decimal] = {}
+        for line_id, amount in session.execute(
+            select(models.RevrecPosting.invoice_line_id, models.RevrecPosting.amount).where(
+                models.RevrecPosting.invoice_line_id.in_([r[0].id for r in rows])  # type: ignore[attr-defined]
+            )
+        ):
+            posted[line_id] = posted.get(line_id, ZERO) + amount
+        for line, invoice in rows:
+            revenue = revenue_line(line, invoice)
+            due = sum((r.amount for r in schedule(revenue) if r.month <= month), ZERO)
+            due -= posted.get(line.id, ZERO)  # type: ignore[arg-type]
+            if due:
+                session.add(models.RevrecPosting(invoice_line_id=line.id, month=month, amount=due))
+                yield revenue, Recognition(month, due)
+        session.flush()
+
+
+def _postings_of(session: Session, month: dt.date) -> Iterator[models.RevrecPosting]:
+    return iter(
+        session.scalars(select(models.RevrecPosting).where(models.RevrecPosting.month == month))
+    )
+
+
+def _entry(session: Session, month: dt.date, plan: AccountPlan) -> JournalEntry | None:
+    """The entry of a closed month, rebuilt from its postings (to push or export it)."""
+    rows = session.execute(
+        select(models.RevrecPosting, models.InvoiceLine, models.Invoice)
+        .join(models.InvoiceLine, models.InvoiceLine.id == models.RevrecPosting.invoice_line_id)
+        .join(models.Invoice, models.Invoice.id == models.InvoiceLine.invoice_id)
+        .where(models.RevrecPosting.month == month)
+        .order_by(models.RevrecPosting.id)
+    )
+    return close_entry(
+        month,
+        ((revenue_line(line, inv), Recognition(month, p.amount)) for p, line, inv in rows),
+        plan,
+    )
+
+
+def closed_entry(engine: Engine, ref: str, plan: AccountPlan) -> JournalEntry | None:
+    """The journal entry of the closed month named `ref` (REVREC-YYYY-MM)."""
+    with Session(engine) as session:
+        period = session.scalars(
+            select(models.RevrecPeriod).where(models.RevrecPeriod.reference == ref)
+        ).first()
+        return _entry(session, period.month, plan) if period is not None else None
+
+
+def invoice_schedule(
+    engine: Engine, number: str
+) -> list[tuple[RevenueLine, tuple[Recognition, ...]]]:
+    """Each line of an issued invoice with its recognition schedule."""
+    with Session(engine) as session:
+        invoice = session.scalars(
+            select(models.Invoice).where(models.Invoice.number == number)
+        ).first()
+        if invoice is None:
+            raise NotFound("invoice", number)
+        lines = session.scalars(
+            select(models.InvoiceLine)
+            .where(models.InvoiceLine.invoice_id == invoice.id)
+            .order_by(models.InvoiceLine.position)
+        ).all()
+        return [
+            (revenue_line(line, invoice), schedule(revenue_line(line, invoice))) for line in lines
+        ]
