@@ -69,8 +69,9 @@ def run(
     if table is None:
         raise search_error(f"Search error occurred: Record '{query.table}' was not found.")
     context = _Context(query, table, prefs, store.now())
-    with store.lock:
-        rows = list(table.rows(store))
+    with store.lock:  # a consistent view, taken in a blink; rows are built outside the lock
+        view = store.snapshot()
+    rows = list(table.rows(view))
     if query.where is not None:
         _truth(query.where, dict.fromkeys(table.columns), context)  # unknown fields fail
         rows = [row for row in rows if _truth(query.where, row, context) is True]

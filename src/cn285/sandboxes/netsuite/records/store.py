@@ -12,6 +12,7 @@ the API would refuse to create.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -69,6 +70,14 @@ class RecordStore:
         if record is not None and record.get(field_name) == value:
             return record
         return None
+
+    def snapshot(self) -> RecordStore:
+        """A read-only view of the rows as they are now (call under `lock`). Stored rows are
+        never changed in place (a write stores a new dict), so copying the tables suffices:
+        a long query reads the view while writes go on."""
+        view = copy.copy(self)
+        view.records = {name: dict(table) for name, table in self.records.items()}
+        return view
 
     def iter_all(self) -> Iterator[tuple[str, Record]]:
         for name, table in self.records.items():
