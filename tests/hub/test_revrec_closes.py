@@ -116,3 +116,44 @@ def test_an_invoice_schedule_adds_up_to_each_line(engine):
     assert sum(r.amount for r in months) == line.amount
     with pytest.raises(NotFound):
         invoice_schedule(engine, "INV-999999")
+
+
+def test_the_revrec_commands(engine, db_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from cn285.hub.cli import app
+
+    loaded(engine, "32-calendar-year-leap.yaml", dt.date(2028, 12, 31))
+    runner = CliRunner()
+    config = tmp_path / "cn285.toml"
+    config.write_text('[revrec]\nincome = "706100"\n', encoding="utf-8")
+    closed = runner.invoke(
+        app, ["revrec", "close", "--period", "2027-10", "--db", db_url, "--config", str(config)]
+    )
+    assert closed.exit_code == 0, closed.output
+    assert "REVREC-2027-10: 2027-10 closed, 101.92 recognised" in closed.output
+    assert "706100" in closed.output
+    skipped = runner.invoke(app, ["revrec", "close", "--period", "2027-12", "--db", db_url])
+    assert skipped.exit_code == 1 and "the next month to close is 2027-11" in skipped.output
+    wrong = runner.invoke(app, ["revrec", "close", "--period", "2027-13", "--db", db_url])
+    assert wrong.exit_code == 2 and "is not a month" in wrong.output
+    config.write_text("[revrec]\nincome_acount = 1\n", encoding="utf-8")
+    typo = runner.invoke(
+        app, ["revrec", "close", "--period", "2027-11", "--db", db_url, "--config", str(config)]
+    )
+    assert typo.exit_code == 2 and "revrec.income_acount: unknown key" in typo.output
+    shown = runner.invoke(app, ["revrec", "schedule", "--invoice", "INV-000001", "--db", db_url])
+    assert shown.exit_code == 0
+    assert shown.output.split() == [
+        "line",
+        "1",
+        "ERP",
+        "302.47",
+        "(recurring)",
+        "2027-10",
+        "101.92",
+        "2027-11",
+        "98.63",
+        "2027-12",
+        "101.92",
+    ]

@@ -297,5 +297,72 @@ def sync_status(
         )
 
 
+revrec_app = typer.Typer(
+    no_args_is_help=True, help="Revenue recognition: schedules and month closes."
+)
+app.add_typer(revrec_app, name="revrec")
+
+
+def _plan(config: str | None):
+    from cn285.hub import config as settings_file
+    from cn285.hub.services.errors import Invalid
+    from cn285.hub.services.revrec import account_plan
+
+    try:
+        return account_plan(settings_file.load(config))
+    except (settings_file.ConfigError, Invalid) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+@revrec_app.command("close")
+def revrec_close(
+    period: Annotated[str, typer.Option("--period", help="The month to close, YYYY-MM")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Post a month's recognition entry and lock the month (run again: nothing new)."""
+    import datetime as dt
+
+    from cn285.hub.services.errors import ServiceError
+    from cn285.hub.services.revrec import close_month
+
+    try:
+        month = dt.date.fromisoformat(f"{period}-01")
+    except ValueError:
+        typer.echo(f"--period: {period!r} is not a month (YYYY-MM)", err=True)
+        raise typer.Exit(2) from None
+    plan = _plan(config)
+    try:
+        close = close_month(_engine(db), month, plan)
+    except ServiceError as exc:
+        typer.echo(f"--period {period}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    state = "closed" if close.created else "was already closed"
+    typer.echo(f"{close.reference}: {month:%Y-%m} {state}, {close.recognised} recognised")
+    for line in close.entry.lines if close.entry else ():
+        typer.echo(f"  {line.account:<10} {line.debit:>14} {line.credit:>14}  {line.label}")
+
+
+@revrec_app.command("schedule")
+def revrec_schedule(
+    invoice: Annotated[str, typer.Option("--invoice", help="An issued invoice's number")],
+    db: DbOption = None,
+) -> None:
+    """The recognition schedule of each line of an invoice or credit note."""
+    from cn285.hub.services.errors import NotFound
+    from cn285.hub.services.revrec import invoice_schedule
+
+    try:
+        lines = invoice_schedule(_engine(db), invoice)
+    except NotFound as exc:
+        typer.echo(f"--invoice: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for line, months in lines:
+        typer.echo(f"line {line.position} {line.item_code} {line.amount} ({line.line_kind})")
+        for recognition in months:
+            typer.echo(f"  {recognition.month:%Y-%m} {recognition.amount:>14}")
+
+
 def main() -> None:
     app()

@@ -10,9 +10,10 @@ locked. The close's journal entry (`REVREC-YYYY-MM`) goes to the outbox for the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -23,11 +24,12 @@ from cn285.billing_core.revrec import (
     AccountPlan,
     Recognition,
     RevenueLine,
+    RevrecError,
     close_entry,
     schedule,
 )
 from cn285.billing_core.revrec.months import month_end, month_of, next_month
-from cn285.hub.services.errors import Conflict, NotFound
+from cn285.hub.services.errors import Conflict, Invalid, NotFound
 from cn285.hub.store import models
 from cn285.hub.store.database import session_scope
 from cn285.hub.sync.outbox import emit
@@ -43,6 +45,21 @@ class Close:
     recognised: Decimal
     entry: JournalEntry | None
     created: bool  # False: the month was closed already, nothing was posted
+
+
+def account_plan(config: Mapping[str, Any]) -> AccountPlan:
+    """The `[revrec]` section of cn285.toml (account codes; French defaults)."""
+    section = dict(config.get("revrec") or {})
+    known = set(AccountPlan.__dataclass_fields__)
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise Invalid(
+            [(f"revrec.{unknown[0]}", f"unknown key (known: {', '.join(sorted(known))})")]
+        )
+    try:
+        return AccountPlan(**section)
+    except (RevrecError, TypeError) as exc:
+        raise Invalid([("revrec", str(exc))]) from None
 
 
 def reference(month: dt.date) -> str:
