@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from cn285.billing_core.journal import JournalEntry
+from cn285.billing_core.journal import JournalEntry, JournalLine
 from cn285.billing_core.revrec import (
     AccountPlan,
     Recognition,
@@ -90,7 +90,7 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         closed = session.get(models.RevrecPeriod, month)
         if closed is not None:
             return Close(
-                month, closed.reference, closed.recognised, _entry(session, month, plan), False
+                month, closed.reference, closed.recognised, _stored(session, closed), False
             )
         latest = session.scalar(
             select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
@@ -110,6 +110,17 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         period.recognised = sum((p.amount for p in _postings_of(session, month)), ZERO)
         session.add(period)
         if entry is not None:
+            for position, line in enumerate(entry.lines, start=1):
+                session.add(
+                    models.RevrecEntryLine(
+                        month=month,
+                        position=position,
+                        account=line.account,
+                        label=line.label,
+                        debit=line.debit,
+                        credit=line.credit,
+                    )
+                )
             emit(session, "journal_entry", [entry.reference], "created")
         return Close(month, period.reference, period.recognised, entry, True)
 
@@ -155,29 +166,29 @@ def _postings_of(session: Session, month: dt.date) -> Iterator[models.RevrecPost
     )
 
 
-def _entry(session: Session, month: dt.date, plan: AccountPlan) -> JournalEntry | None:
-    """The entry of a closed month, rebuilt from its postings (to push or export it)."""
-    rows = session.execute(
-        select(models.RevrecPosting, models.InvoiceLine, models.Invoice)
-        .join(models.InvoiceLine, models.InvoiceLine.id == models.RevrecPosting.invoice_line_id)
-        .join(models.Invoice, models.Invoice.id == models.InvoiceLine.invoice_id)
-        .where(models.RevrecPosting.month == month)
-        .order_by(models.RevrecPosting.id)
-    )
-    return close_entry(
-        month,
-        ((revenue_line(line, inv), Recognition(month, p.amount)) for p, line, inv in rows),
-        plan,
+def _stored(session: Session, period: models.RevrecPeriod) -> JournalEntry | None:
+    """The entry of a closed month, as it was posted."""
+    lines = session.scalars(
+        select(models.RevrecEntryLine)
+        .where(models.RevrecEntryLine.month == period.month)
+        .order_by(models.RevrecEntryLine.position)
+    ).all()
+    if not lines:
+        return None
+    return JournalEntry(
+        period.reference,
+        month_end(period.month),
+        tuple(JournalLine(x.account, x.label, x.debit, x.credit) for x in lines),
     )
 
 
-def closed_entry(engine: Engine, ref: str, plan: AccountPlan) -> JournalEntry | None:
-    """The journal entry of the closed month named `ref` (REVREC-YYYY-MM)."""
+def closed_entry(engine: Engine, ref: str) -> JournalEntry | None:
+    """The journal entry of the closed month named `ref` (REVREC-YYYY-MM), as posted."""
     with Session(engine) as session:
         period = session.scalars(
             select(models.RevrecPeriod).where(models.RevrecPeriod.reference == ref)
         ).first()
-        return _entry(session, period.month, plan) if period is not None else None
+        return _stored(session, period) if period is not None else None
 
 
 def invoice_schedule(

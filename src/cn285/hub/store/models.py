@@ -357,3 +357,18 @@ class RevrecPosting(SQLModel, table=True):
     invoice_line_id: int = Field(foreign_key="invoice_line.id", index=True)
     month: dt.date = Field(foreign_key="revrec_period.month", index=True)
     amount: Decimal = Field(sa_type=DecimalText)
+
+
+class RevrecEntryLine(SQLModel, table=True):
+    """A line of a closed month's journal entry, frozen as posted (a later change of the
+    account plan never rewrites a closed month)."""
+
+    __tablename__ = "revrec_entry_line"
+    __table_args__ = (UniqueConstraint("month", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    month: dt.date = Field(foreign_key="revrec_period.month")
+    position: int
+    account: str = Field(max_length=32)
+    label: str = Field(max_length=255)
+    debit: Decimal = Field(sa_type=DecimalText)
+    credit: Decimal = Field(sa_type=DecimalText)
