@@ -42,6 +42,7 @@ class ErpHarness(Protocol):
     def customer(self, remote_id: str) -> dict[str, Any]: ...
     def pay(self, remote_invoice_id: str, amount: Decimal) -> None: ...
     def faults(self, error_rate: float, drop_rate: float, latency: float) -> None: ...
+    def journal_entries(self) -> dict[str, list[tuple[str, Decimal, Decimal]]]: ...
 
 
 def bill_scenarios(engine, *names: str) -> list[models.Invoice]:
@@ -207,3 +208,31 @@ class ConnectorContract:
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert erp.invoices() == ours(invoices)  # each once, to the cent
+
+    def test_closed_months_reach_the_erp_once_balanced(self, engine, erp):
+        import datetime as dt
+
+        from cn285.billing_core.revrec import AccountPlan
+        from cn285.hub.services.revrec import close_month
+
+        scenario = load((OWN_SCENARIOS / "32-calendar-year-leap.yaml").read_text("utf-8"))
+        load_scenario(engine, scenario)
+        run_billing(engine, dt.date(2028, 12, 31))
+        for month in (10, 11):
+            close_month(engine, dt.date(2027, month, 1), AccountPlan())
+        runs = self.run(engine, erp.connector(), "journal_entries")
+        assert (runs["journal_entries"].created, runs["journal_entries"].failed) == (2, 0)
+        zero = Decimal("0.00")
+        assert erp.journal_entries() == {
+            "REVREC-2027-10": [
+                ("487000", Decimal("101.92"), zero),
+                ("706000", zero, Decimal("101.92")),
+            ],
+            "REVREC-2027-11": [
+                ("487000", Decimal("98.63"), zero),
+                ("706000", zero, Decimal("98.63")),
+            ],
+        }
+        connector = erp.connector()
+        again = self.run(engine, connector, "journal_entries")
+        assert again["journal_entries"].created == 0 and erp.write_calls(connector) == 0

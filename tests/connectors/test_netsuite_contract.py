@@ -78,6 +78,18 @@ class NetSuiteHarness:
             },
         )
 
+    def journal_entries(self) -> dict[str, list[tuple[str, Decimal, Decimal]]]:
+        cent, found = Decimal("0.01"), {}
+        for entry in self.sandbox.records("journalEntry"):
+            lines = []
+            for line in entry["line"]:
+                account = self.sandbox.record("account", line["account"]["id"]) or {}
+                debit = Decimal(line.get("debit") or 0).quantize(cent)
+                credit = Decimal(line.get("credit") or 0).quantize(cent)
+                lines.append((account.get("acctNumber"), debit, credit))
+            found[entry["externalId"]] = lines
+        return found
+
     def faults(self, error_rate: float, drop_rate: float, latency: float) -> None:
         plan = self.sandbox.faults
         plan.error_rate, plan.drop_rate, plan.latency = error_rate, drop_rate, latency

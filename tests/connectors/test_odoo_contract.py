@@ -75,6 +75,39 @@ class OdooHarness:
         )
         self.call("account.payment.register", "action_create_payments", [wizard], context=context)
 
+    def journal_entries(self) -> dict[str, list[tuple[str, Decimal, Decimal]]]:
+        cent, found = Decimal("0.01"), {}
+        moves = self.call(
+            "account.move", "search_read", [["move_type", "=", "entry"]], fields=["ref", "state"]
+        )
+        for move in moves:
+            assert move["state"] == "posted", move
+            lines = self.call(
+                "account.move.line",
+                "search_read",
+                [["move_id", "=", move["id"]]],
+                fields=["account_id", "debit", "credit"],
+                order="id asc",
+            )
+            codes = {
+                row["id"]: row["code"]
+                for row in self.call(
+                    "account.account",
+                    "read",
+                    [ln["account_id"][0] for ln in lines],
+                    fields=["code"],
+                )
+            }
+            found[move["ref"]] = [
+                (
+                    codes[ln["account_id"][0]],
+                    Decimal(str(ln["debit"])).quantize(cent),
+                    Decimal(str(ln["credit"])).quantize(cent),
+                )
+                for ln in lines
+            ]
+        return found
+
     def faults(self, error_rate: float, drop_rate: float, latency: float) -> None:
         self.sandbox.faults.configure(
             FaultConfig(

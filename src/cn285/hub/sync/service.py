@@ -41,13 +41,15 @@ from cn285.hub.store.types import now
 from cn285.hub.sync.retry import RetryPolicy
 from cn285.hub.sync.state import SyncState, fingerprint
 
-STREAMS = ("items", "customers", "invoices", "payments")
+STREAMS = ("items", "customers", "invoices", "payments", "journal_entries")
 NEEDS = {
     "items": {Capability.PULL_ITEMS},
     "customers": {Capability.PULL_CUSTOMERS, Capability.PUSH_CUSTOMERS},
     "invoices": {Capability.PUSH_INVOICES},
     "payments": {Capability.PULL_PAYMENTS},
+    "journal_entries": {Capability.PUSH_JOURNAL_ENTRIES},
 }
+JOURNAL_BATCH = 50
 OVERLAP = dt.timedelta(minutes=5)
 PAYMENT_BATCH = 200
 # dead letters of invoices the ERP holds with other amounts: kept open until a person acts
@@ -736,4 +738,70 @@ def _payments(
                 run.updated += 1
 
 
-_STREAMS = {"items": _items, "customers": _customers, "invoices": _invoices, "payments": _payments}
+# -- journal entries ----------------------------------------------------------------------
+
+
+def _journal_entries(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    progress: Progress | None,
+) -> None:
+    """Closed months' recognition entries, from the outbox, as posted: pushed once (the
+    connector looks each up by reference before creating it), then bound."""
+    with Session(engine) as session:
+        retry = SyncState(session, connector.name).open_dead_letters("journal_entries")
+    if retry:
+        _push_journal_batch(engine, connector, policy, run, retry, None)
+    while True:
+        with Session(engine) as session:
+            after = int(SyncState(session, connector.name).cursor("journal_entries:outbox") or 0)
+            events = _outbox(session, "journal_entry", after, JOURNAL_BATCH)
+        if not events:
+            return
+        _push_journal_batch(engine, connector, policy, run, [e.key for e in events], events[-1].id)
+        if progress:
+            handled = run.created + run.failed + run.unchanged
+            progress("journal_entries", handled, handled)
+
+
+def _push_journal_batch(
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    keys: list[str],
+    cursor: int | None,
+) -> None:
+    from cn285.hub.services.revrec import closed_entry
+
+    keys = list(dict.fromkeys(keys))
+    with Session(engine) as session:
+        state = SyncState(session, connector.name)
+        state.preload("journal_entry", keys)
+        todo = [k for k in keys if state.binding("journal_entry", k) is None]
+    run.unchanged += len(keys) - len(todo)
+    entries = [e for e in (closed_entry(engine, k) for k in todo) if e is not None]
+    results = policy.call(lambda: connector.push_journal_entries(entries)) if entries else []
+    with session_scope(engine) as session:
+        state = SyncState(session, connector.name)
+        for result in results:
+            if result.remote_id is not None and result.error is None:
+                state.bind("journal_entry", result.key, result.remote_id)
+                state.resolved("journal_entries", result.key)
+                run.created += 1
+            else:
+                state.dead("journal_entries", result.key, result.error or "refused")
+                run.failed += 1
+        if cursor is not None:
+            state.set_cursor("journal_entries:outbox", str(cursor))
+
+
+_STREAMS = {
+    "items": _items,
+    "customers": _customers,
+    "invoices": _invoices,
+    "payments": _payments,
+    "journal_entries": _journal_entries,
+}

@@ -25,6 +25,7 @@ from cn285.sandboxes.netsuite import dates
 from cn285.sandboxes.netsuite.dates import DatePreferences
 from cn285.sandboxes.netsuite.query import parser as ast
 from cn285.sandboxes.netsuite.query.lexer import search_error
+from cn285.sandboxes.netsuite.query.narrow import narrow
 from cn285.sandboxes.netsuite.query.tables import DISPLAY, TABLES, Ident, Row, Table
 from cn285.sandboxes.netsuite.records.store import RecordStore
 
@@ -71,6 +72,7 @@ def run(
     context = _Context(query, table, prefs, store.now())
     with store.lock:  # a consistent view, taken in a blink; rows are built outside the lock
         view = store.snapshot()
+    narrow(view, table.types, query.where, context.names)
     rows = list(table.rows(view))
     if query.where is not None:
         _truth(query.where, dict.fromkeys(table.columns), context)  # unknown fields fail

@@ -71,6 +71,8 @@ class Table:
     name: str
     columns: tuple[str, ...]
     source: Callable[[RecordStore], Iterator[Row]]
+    #: record types whose rows these are, keyed by `id` and `externalId` (for narrowing)
+    types: tuple[str, ...] = ()
 
     def rows(self, store: RecordStore) -> Iterator[Row]:
         for row in self.source(store):
@@ -307,7 +309,9 @@ def _simple(type_name: str, columns: dict[str, Callable[[Record], Any]]) -> Tabl
                 row[field_name.lower()] = record.get(field_name)
             yield row
 
-    return Table(type_name.lower(), (*columns, "externalid", "lastmodifieddate"), rows)
+    return Table(
+        type_name.lower(), (*columns, "externalid", "lastmodifieddate"), rows, (type_name,)
+    )
 
 
 def _get(name: str) -> Callable[[Record], Any]:
@@ -401,9 +405,9 @@ _LINE_COLUMNS = (
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("customer", _CUSTOMER_COLUMNS, _customers),
-        Table("item", _ITEM_COLUMNS, _items),
-        Table("transaction", _TRANSACTION_COLUMNS, _transactions),
+        Table("customer", _CUSTOMER_COLUMNS, _customers, ("customer",)),
+        Table("item", _ITEM_COLUMNS, _items, (*SALE_ITEMS, "salesTaxItem")),
+        Table("transaction", _TRANSACTION_COLUMNS, _transactions, tuple(TRANSACTION_TYPES)),
         Table("transactionline", _LINE_COLUMNS, _transaction_lines),
         Table("entityaddress", _ADDRESS_COLUMNS, _entity_addresses),
         _simple(
