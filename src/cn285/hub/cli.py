@@ -364,5 +364,75 @@ def revrec_schedule(
             typer.echo(f"  {recognition.month:%Y-%m} {recognition.amount:>14}")
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Accounting exports (CSV, French FEC).")
+app.add_typer(export_app, name="export")
+JOURNALS = ("sales-journal", "revrec")
+
+
+@export_app.command("run", hidden=True)
+def _unused() -> None:  # keeps `export` a group even with one command (typer collapses it)
+    raise typer.Exit(2)
+
+
+def _export(journal: str, start: str, end: str, fmt: str, output: Path | None, db, config):
+    import datetime as dt
+
+    from cn285.hub.exports import ExportError, write_csv, write_fec
+    from cn285.hub.services.exports import revrec_journal, sales_journal
+
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        typer.echo(f"--from/--to: {start!r}, {end!r}: dates are YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    if fmt not in ("csv", "fec"):
+        typer.echo(f"--format: {fmt!r} is not csv or fec", err=True)
+        raise typer.Exit(2)
+    entries = (sales_journal if journal == "sales-journal" else revrec_journal)(
+        _engine(db), first, last, _plan(config)
+    )
+    target = output.with_suffix(output.suffix + ".part") if output else None
+    stream = target.open("w", encoding="utf-8", newline="") if target else sys.stdout
+    try:
+        counts = (write_fec if fmt == "fec" else write_csv)(entries, stream)
+    except ExportError as exc:
+        typer.echo(f"export stopped: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        if target:
+            stream.close()
+    if output and target:
+        target.replace(output)  # a file is complete or absent, never half written
+    typer.echo(
+        f"{journal}: {counts.entries} entries, {counts.lines} lines, "
+        f"debit {counts.debit}, credit {counts.credit}",
+        err=True,
+    )
+
+
+def _export_command(journal: str):
+    def command(
+        start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
+        end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD")],
+        fmt: Annotated[str, typer.Option("--format", help="csv or fec")] = "csv",
+        output: Annotated[
+            Path | None, typer.Option("--output", help="File (default: stdout)")
+        ] = None,
+        db: DbOption = None,
+        config: ConfigOption = None,
+    ) -> None:
+        _export(journal, start, end, fmt, output, db, config)
+
+    command.__doc__ = {
+        "sales-journal": "The sales journal: one entry per invoice and credit note.",
+        "revrec": "The revenue recognition entries of the closed months.",
+    }[journal]
+    return command
+
+
+for _journal in JOURNALS:
+    export_app.command(_journal)(_export_command(_journal))
+
+
 def main() -> None:
     app()

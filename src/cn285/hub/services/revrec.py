@@ -90,7 +90,7 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         closed = session.get(models.RevrecPeriod, month)
         if closed is not None:
             return Close(
-                month, closed.reference, closed.recognised, _stored(session, closed), False
+                month, closed.reference, closed.recognised, stored_entry(session, closed), False
             )
         latest = session.scalar(
             select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
@@ -166,7 +166,7 @@ def _postings_of(session: Session, month: dt.date) -> Iterator[models.RevrecPost
     )
 
 
-def _stored(session: Session, period: models.RevrecPeriod) -> JournalEntry | None:
+def stored_entry(session: Session, period: models.RevrecPeriod) -> JournalEntry | None:
     """The entry of a closed month, as it was posted."""
     lines = session.scalars(
         select(models.RevrecEntryLine)
@@ -188,7 +188,7 @@ def closed_entry(engine: Engine, ref: str) -> JournalEntry | None:
         period = session.scalars(
             select(models.RevrecPeriod).where(models.RevrecPeriod.reference == ref)
         ).first()
-        return _stored(session, period) if period is not None else None
+        return stored_entry(session, period) if period is not None else None
 
 
 def invoice_schedule(

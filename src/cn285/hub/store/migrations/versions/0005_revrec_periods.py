@@ -42,23 +42,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_revrec_posting_invoice_line_id", "revrec_posting", ["invoice_line_id"])
     op.create_index("ix_revrec_posting_month", "revrec_posting", ["month"])
-    op.create_table(
-        "revrec_entry_line",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("account", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("debit", DecimalText(length=64), nullable=False),
-        sa.Column("credit", DecimalText(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["month"], ["revrec_period.month"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("month", "position"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("revrec_entry_line")
     op.drop_index("ix_revrec_posting_month", table_name="revrec_posting")
     op.drop_index("ix_revrec_posting_invoice_line_id", table_name="revrec_posting")
     op.drop_table("revrec_posting")
