@@ -184,13 +184,15 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8285,
+    config: ConfigOption = None,
 ) -> None:
     """Serve the REST API (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
 
     from cn285.hub.api.app import create_app
 
-    uvicorn.run(create_app(_engine(db)), host=host, port=port, log_level="info")
+    plan = _plan(config)
+    uvicorn.run(create_app(_engine(db), plan), host=host, port=port, log_level="info")
 
 
 sync_app = typer.Typer(

@@ -8,12 +8,13 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from cn285.billing_core.revrec import AccountPlan
 from cn285.billing_core.scenario.yaml_source import parse_path
-from cn285.hub.api.routes import catalog, contracts, invoices, runs, sync, usage
+from cn285.hub.api.routes import catalog, contracts, invoices, revrec, runs, sync, usage
 from cn285.hub.services.errors import Conflict, Invalid, NotFound
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, account_plan: AccountPlan | None = None) -> FastAPI:
     app = FastAPI(
         title="Cn285",
         version="0.1.0",
@@ -21,7 +22,8 @@ def create_app(engine: Engine) -> FastAPI:
         "`Authorization: Bearer KEY` (`cn285 apikey create NAME`). Amounts are decimal strings.",
     )
     app.state.engine = engine
-    for module in (catalog, contracts, usage, invoices, runs, sync):
+    app.state.account_plan = account_plan or AccountPlan()
+    for module in (catalog, contracts, usage, invoices, runs, sync, revrec):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])
