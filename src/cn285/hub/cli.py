@@ -366,6 +366,47 @@ def revrec_schedule(
             typer.echo(f"  {recognition.month:%Y-%m} {recognition.amount:>14}")
 
 
+@revrec_app.command("waterfall")
+def revrec_waterfall(
+    start: Annotated[str, typer.Option("--from", help="The first month, YYYY-MM")],
+    end: Annotated[str, typer.Option("--to", help="The last month, YYYY-MM")],
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Also draw the waterfall to this PNG file")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="One currency (needed when the store bills in several)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The deferred revenue waterfall: opening, invoiced, recognised and closing by month."""
+    import datetime as dt
+
+    from cn285.hub.services.errors import Invalid
+    from cn285.hub.services.waterfall import render_png, render_table, store_waterfall
+
+    months = []
+    for option, value in (("--from", start), ("--to", end)):
+        try:
+            months.append(dt.date.fromisoformat(f"{value}-01"))
+        except ValueError:
+            typer.echo(f"{option}: {value!r} is not a month (YYYY-MM)", err=True)
+            raise typer.Exit(2) from None
+    try:
+        rows = store_waterfall(_engine(db), months[0], months[1], currency=currency)
+    except Invalid as exc:
+        options = {"last_month": "--to", "currency": "--currency"}
+        for path, message in exc.problems:
+            typer.echo(f"{options.get(path, path)}: {message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(render_table(rows))
+    if png is not None:
+        try:
+            typer.echo(f"chart: {render_png(rows, png)}")
+        except OSError as exc:
+            typer.echo(f"--png: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 export_app = typer.Typer(no_args_is_help=True, help="Accounting exports (CSV, French FEC).")
 app.add_typer(export_app, name="export")
 JOURNALS = ("sales-journal", "revrec")

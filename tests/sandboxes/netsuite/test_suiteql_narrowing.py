@@ -43,6 +43,11 @@ QUERIES = [
     "SELECT id FROM item WHERE id IN (1, 2, 3)",
     "SELECT id FROM currency WHERE id = 2",
     "SELECT id FROM customer WHERE externalid NOT IN ('C-1')",
+    "SELECT id FROM customer WHERE externalid IN ('C-1') OR entityid IN ('CUST-0002') "
+    "OR vatregnumber IN ('FR40303265045')",
+    "SELECT id FROM customer WHERE externalid IN ('C-1') OR companyname = 'Company 2'",
+    "SELECT id FROM transaction WHERE tranid = 'INV00003' OR (id = 1 AND type = 'CustInvc')",
+    "SELECT id FROM item WHERE itemid IN ('TRAINING', 'API-CALLS') AND isinactive = 'F'",
 ]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -106,8 +106,9 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         period = models.RevrecPeriod(month=month, reference=reference(month), recognised=ZERO)
         session.add(period)
         session.flush()
-        entry = close_entry(month, _post_due(session, month), plan)
-        period.recognised = sum((p.amount for p in _postings_of(session, month)), ZERO)
+        posted = [ZERO]  # summed while posting: the month's postings are never re-read
+        entry = close_entry(month, _post_due(session, month, posted), plan)
+        period.recognised = posted[0]
         session.add(period)
         if entry is not None:
             for position, line in enumerate(entry.lines, start=1):
@@ -125,7 +126,9 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         return Close(month, period.reference, period.recognised, entry, True)
 
 
-def _post_due(session: Session, month: dt.date) -> Iterator[tuple[RevenueLine, Recognition]]:
+def _post_due(
+    session: Session, month: dt.date, posted_total: list[Decimal]
+) -> Iterator[tuple[RevenueLine, Recognition]]:
     """Post (and yield) what each line owes month `month`, a chunk of lines at a time."""
     last_id = 0
     while True:
@@ -150,20 +153,18 @@ def _post_due(session: Session, month: dt.date) -> Iterator[tuple[RevenueLine, R
             )
         ):
             posted[line_id] = posted.get(line_id, ZERO) + amount
+        postings: list[dict[str, object]] = []
         for line, invoice in rows:
             revenue = revenue_line(line, invoice)
             due = sum((r.amount for r in schedule(revenue) if r.month <= month), ZERO)
             due -= posted.get(line.id, ZERO)  # type: ignore[arg-type]
             if due:
-                session.add(models.RevrecPosting(invoice_line_id=line.id, month=month, amount=due))
+                postings.append({"invoice_line_id": line.id, "month": month, "amount": due})
+                posted_total[0] += due
                 yield revenue, Recognition(month, due)
-        session.flush()
-
-
-def _postings_of(session: Session, month: dt.date) -> Iterator[models.RevrecPosting]:
-    return iter(
-        session.scalars(select(models.RevrecPosting).where(models.RevrecPosting.month == month))
-    )
+        if postings:  # one bulk insert per chunk; nothing kept in the session
+            session.execute(insert(models.RevrecPosting), postings)
+        session.expunge_all()
 
 
 def stored_entry(session: Session, period: models.RevrecPeriod) -> JournalEntry | None:

@@ -72,7 +72,7 @@ def run(
     context = _Context(query, table, prefs, store.now())
     with store.lock:  # a consistent view, taken in a blink; rows are built outside the lock
         view = store.snapshot()
-    narrow(view, table.types, query.where, context.names)
+    narrow(view, table.types, query.where, context.names, table.fields)
     rows = list(table.rows(view))
     if query.where is not None:
         _truth(query.where, dict.fromkeys(table.columns), context)  # unknown fields fail

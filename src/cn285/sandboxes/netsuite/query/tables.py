@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,8 @@ class Table:
     source: Callable[[RecordStore], Iterator[Row]]
     #: record types whose rows these are, keyed by `id` and `externalId` (for narrowing)
     types: tuple[str, ...] = ()
+    #: text columns showing a record field as it is (column -> field), for narrowing too
+    fields: dict[str, str] = dataclass_field(default_factory=dict)
 
     def rows(self, store: RecordStore) -> Iterator[Row]:
         for row in self.source(store):
@@ -405,9 +408,21 @@ _LINE_COLUMNS = (
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("customer", _CUSTOMER_COLUMNS, _customers, ("customer",)),
-        Table("item", _ITEM_COLUMNS, _items, (*SALE_ITEMS, "salesTaxItem")),
-        Table("transaction", _TRANSACTION_COLUMNS, _transactions, tuple(TRANSACTION_TYPES)),
+        Table(
+            "customer",
+            _CUSTOMER_COLUMNS,
+            _customers,
+            ("customer",),
+            {"entityid": "entityId", "vatregnumber": "vatRegNumber", "email": "email"},
+        ),
+        Table("item", _ITEM_COLUMNS, _items, (*SALE_ITEMS, "salesTaxItem"), {"itemid": "itemId"}),
+        Table(
+            "transaction",
+            _TRANSACTION_COLUMNS,
+            _transactions,
+            tuple(TRANSACTION_TYPES),
+            {"tranid": "tranId"},
+        ),
         Table("transactionline", _LINE_COLUMNS, _transaction_lines),
         Table("entityaddress", _ADDRESS_COLUMNS, _entity_addresses),
         _simple(
