@@ -144,3 +144,34 @@ def test_the_chart_is_written_as_a_png_file(engine, tmp_path):
     assert path == tmp_path / "wf.png"
     data = path.read_bytes()
     assert len(data) > 1_000 and data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_waterfall_command(engine, db_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from cn285.hub.cli import app
+
+    loaded(engine, "32-calendar-year-leap.yaml", dt.date(2028, 12, 31))
+    chart = tmp_path / "waterfall.png"
+    result = CliRunner().invoke(
+        app,
+        [
+            "revrec",
+            "waterfall",
+            "--from",
+            "2027-09",
+            "--to",
+            "2028-04",
+            "--png",
+            str(chart),
+            "--db",
+            db_url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "302.47" in result.output and "101.92" in result.output
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    wrong = CliRunner().invoke(
+        app, ["revrec", "waterfall", "--from", "2027-13", "--to", "2028-04", "--db", db_url]
+    )
+    assert wrong.exit_code == 2 and "is not a month" in wrong.output
