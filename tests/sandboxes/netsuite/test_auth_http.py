@@ -101,3 +101,17 @@ def test_failed_login_changes_nothing(client, sandbox):
     response = client.post("/record/v1/customer", json={"companyName": "Intruder"}, auth=auth)
     _assert_invalid_login(response)
     assert len(sandbox.records("customer")) == before
+
+
+def test_nonces_are_remembered_for_the_window_then_forgotten_oldest_first():
+    from cn285.sandboxes.netsuite.auth import Credentials, TokenVerifier
+
+    verifier = TokenVerifier("1234567_SB1", Credentials.generate(), window_seconds=300)
+    params = {"oauth_consumer_key": "ck", "oauth_token": "tk"}
+    for n in range(5000):  # far more than any pruning threshold, all within the window
+        assert verifier._remember_nonce({**params, "oauth_nonce": f"n{n}"}, 1000, 1000.0) is None
+    again = verifier._remember_nonce({**params, "oauth_nonce": "n0"}, 1000, 1100.0)
+    assert again == "InvalidNonce: nonce already used"
+    later = 1000.0 + 2 * 300 + 1  # every earlier nonce is now beyond the window
+    assert verifier._remember_nonce({**params, "oauth_nonce": "n0"}, int(later), later) is None
+    assert len(verifier._nonces) == 1

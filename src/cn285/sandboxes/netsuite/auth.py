@@ -145,12 +145,18 @@ class TokenVerifier:
 
         Entries older than the window are dropped: a replay that old fails the timestamp
         check anyway, so the memory stays bounded by the request rate times the window.
+        They are dropped from the front of the (insertion-ordered) table, oldest first, so
+        each request costs O(1) however many nonces the window holds; an entry arriving out
+        of order merely stays a little longer.
         """
         key = (params["oauth_consumer_key"], params["oauth_token"], params["oauth_nonce"])
         with self._lock:
             horizon = now - 2 * self.window_seconds
-            if len(self._nonces) > 1000:
-                self._nonces = {k: t for k, t in self._nonces.items() if t >= horizon}
+            while self._nonces:
+                oldest = next(iter(self._nonces))
+                if self._nonces[oldest] >= horizon:
+                    break
+                del self._nonces[oldest]
             if key in self._nonces:
                 return "InvalidNonce: nonce already used"
             self._nonces[key] = float(timestamp)
