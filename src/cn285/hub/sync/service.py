@@ -16,11 +16,13 @@ the stream's run with its error in the ledger.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -41,6 +43,8 @@ from cn285.hub.store.types import now
 from cn285.hub.sync.retry import RetryPolicy
 from cn285.hub.sync.state import SyncState, fingerprint
 
+P = TypeVar("P")  # a prepared batch
+S = TypeVar("S")  # what sending it returned
 STREAMS = ("items", "customers", "invoices", "payments", "journal_entries")
 NEEDS = {
     "items": {Capability.PULL_ITEMS},
@@ -277,6 +281,40 @@ def _outbox(session: Session, entity: str, after: int, limit: int) -> list[model
     )
 
 
+def _outbox_batches(
+    engine: Engine, entity: str, after: int, size: int
+) -> Iterator[tuple[list[str], int]]:
+    """The keys of `entity`'s outbox events after `after`, `size` events at a time, each
+    batch with its last event id: the cursor to save once the batch is done."""
+    while True:
+        with Session(engine) as session:
+            events = _outbox(session, entity, after, size)
+        if not events:
+            return
+        after = events[-1].id or after
+        yield list(dict.fromkeys(e.key for e in events)), after
+
+
+def _pipelined(
+    batches: Iterable[tuple[list[str], int | None]],
+    prepare: Callable[[list[str], int | None], P],
+    send: Callable[[P], S],
+    finish: Callable[[P, S], None],
+) -> None:
+    """Prepare each batch (database, here) while the one before is sent (network only, in a
+    worker thread), then finish that one (bindings and cursor): the ERP's slots stay busy
+    instead of waiting for our own reads and writes. A send's error stops the loop."""
+    with ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
+        in_flight: tuple[P, Future[S]] | None = None
+        for keys, cursor in batches:
+            prepared = prepare(keys, cursor)
+            if in_flight is not None:
+                finish(in_flight[0], in_flight[1].result())
+            in_flight = (prepared, sender.submit(send, prepared))
+        if in_flight is not None:
+            finish(in_flight[0], in_flight[1].result())
+
+
 def _push_customers(
     engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun
 ) -> None:
@@ -287,26 +325,14 @@ def _push_customers(
         after = int(SyncState(session, connector.name).cursor("customers:outbox") or 0)
     _push_customer_keys(engine, connector, policy, run, retry)  # what failed before, first
 
-    def batches() -> Iterable[tuple[list[str], int]]:
-        last = after
-        while True:
-            with Session(engine) as session:
-                events = _outbox(session, "customer", last, connector.customer_batch)
-            if not events:
-                return
-            last = events[-1].id or last
-            yield list(dict.fromkeys(e.key for e in events)), last
-
-    with ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
-        in_flight: _CustomerBatch | None = None
-        for keys, cursor in batches():
-            batch = _CustomerBatch(keys, cursor, *_unbound_customers(engine, connector, keys))
-            if in_flight is not None:
-                _finish_customers(engine, connector, policy, run, in_flight)
-            batch.sent = sender.submit(_send_customers, connector, policy, batch.records)
-            in_flight = batch
-        if in_flight is not None:
-            _finish_customers(engine, connector, policy, run, in_flight)
+    _pipelined(
+        _outbox_batches(engine, "customer", after, connector.customer_batch),
+        lambda keys, cursor: _CustomerBatch(
+            keys, cursor, *_unbound_customers(engine, connector, keys)
+        ),
+        lambda batch: _send_customers(connector, policy, batch.records),
+        lambda batch, sent: _finish_customers(engine, connector, policy, run, batch, sent),
+    )
 
 
 @dataclass
@@ -315,15 +341,18 @@ class _CustomerBatch:
     cursor: int | None
     unbound: list[str]
     records: dict[str, CustomerRecord]
-    sent: Future[tuple[dict[str, str], list[PushResult]]] | None = None
 
 
 def _finish_customers(
-    engine: Engine, connector: Connector, policy: RetryPolicy, run: StreamRun, batch: _CustomerBatch
+    engine: Engine,
+    connector: Connector,
+    policy: RetryPolicy,
+    run: StreamRun,
+    batch: _CustomerBatch,
+    sent: tuple[dict[str, str], list[PushResult]],
 ) -> None:
     """Bind what was created, update those already bound that changed, move the cursor."""
-    assert batch.sent is not None
-    found, results = batch.sent.result()
+    found, results = sent
     created = _bind_customers(engine, connector, run, batch.records, found, results)
     _update_customers(engine, connector, policy, run, batch.keys, batch.unbound, created)
     if batch.cursor is not None:
@@ -527,33 +556,26 @@ def _invoices(
         )
     size = connector.invoice_batch
 
-    def batches() -> Iterable[tuple[list[str], int | None]]:
-        for part in range(0, len(retry), size):
-            yield retry[part : part + size], None
-        last = after
-        while True:
-            with Session(engine) as session:
-                events = _outbox(session, "invoice", last, size)
-            if not events:
-                return
-            last = events[-1].id or last
-            yield [e.key for e in events], last
-
+    retried = ((retry[part : part + size], None) for part in range(0, len(retry), size))
     done = 0
-    with ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
-        in_flight: tuple[Future[_Sent], int | None, int] | None = None
-        for numbers, cursor in batches():
-            pending = _prepare_invoices(engine, connector, policy, run, numbers)
-            if in_flight is not None:
-                done += _finish_invoices(engine, connector, run, *in_flight)
-                if progress:
-                    progress("invoices", min(done, total), total)
-            future = sender.submit(_send_invoices, connector, policy, pending)
-            in_flight = (future, cursor, len(numbers))
-        if in_flight is not None:
-            done += _finish_invoices(engine, connector, run, *in_flight)
-            if progress:
-                progress("invoices", min(done, total), total)
+
+    def finish(batch: tuple[list[str], int | None, list[InvoiceRecord]], sent: _Sent) -> None:
+        nonlocal done
+        _finish_invoices(engine, connector, run, sent, batch[1])
+        done += len(batch[0])
+        if progress:
+            progress("invoices", min(done, total), total)
+
+    _pipelined(
+        itertools.chain(retried, _outbox_batches(engine, "invoice", after, size)),
+        lambda numbers, cursor: (
+            numbers,
+            cursor,
+            _prepare_invoices(engine, connector, policy, run, numbers),
+        ),
+        lambda batch: _send_invoices(connector, policy, batch[2]),
+        finish,
+    )
 
 
 @dataclass
@@ -629,15 +651,9 @@ def _send_invoices(
 
 
 def _finish_invoices(
-    engine: Engine,
-    connector: Connector,
-    run: StreamRun,
-    future: Future[_Sent],
-    cursor: int | None,
-    count: int,
-) -> int:
+    engine: Engine, connector: Connector, run: StreamRun, sent: _Sent, cursor: int | None
+) -> None:
     """Bindings and the outbox cursor, committed together right after the batch's writes."""
-    sent = future.result()  # a configuration error or exhausted retries stop the stream here
     with session_scope(engine) as session:
         state = SyncState(session, connector.name)
         state.preload("invoice", [r.number for r in sent.pending])
@@ -659,7 +675,6 @@ def _finish_invoices(
                 run.failed += 1
         if cursor is not None:
             state.set_cursor("invoices:outbox", str(cursor))
-    return count
 
 
 def _invoice_record(session: Session, invoice: models.Invoice, customer: str) -> InvoiceRecord:
@@ -754,13 +769,10 @@ def _journal_entries(
         retry = SyncState(session, connector.name).open_dead_letters("journal_entries")
     if retry:
         _push_journal_batch(engine, connector, policy, run, retry, None)
-    while True:
-        with Session(engine) as session:
-            after = int(SyncState(session, connector.name).cursor("journal_entries:outbox") or 0)
-            events = _outbox(session, "journal_entry", after, JOURNAL_BATCH)
-        if not events:
-            return
-        _push_journal_batch(engine, connector, policy, run, [e.key for e in events], events[-1].id)
+    with Session(engine) as session:
+        after = int(SyncState(session, connector.name).cursor("journal_entries:outbox") or 0)
+    for keys, cursor in _outbox_batches(engine, "journal_entry", after, JOURNAL_BATCH):
+        _push_journal_batch(engine, connector, policy, run, keys, cursor)
         if progress:
             handled = run.created + run.failed + run.unchanged
             progress("journal_entries", handled, handled)
