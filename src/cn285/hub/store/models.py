@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, Float, Index, LargeBinary, Unicode, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from cn285.hub.store.types import DecimalText, JSONText, UTCDateTime, now
@@ -372,3 +372,109 @@ class RevrecEntryLine(SQLModel, table=True):
     label: str = Field(max_length=255)
     debit: Decimal = Field(sa_type=DecimalText)
     credit: Decimal = Field(sa_type=DecimalText)
+
+
+class ScheduledJob(SQLModel, table=True):
+    """APScheduler's job store (its `SQLAlchemyJobStore` layout), created by our migrations
+    so that the timeline lives in the same database as what it runs."""
+
+    __tablename__ = "scheduler_job"
+    id: str = Field(sa_column=Column(Unicode(191), primary_key=True))
+    next_run_time: float | None = Field(
+        default=None, sa_column=Column(Float(25), index=True, nullable=True)
+    )
+    job_state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class JobRun(SQLModel, table=True):
+    """The ledger of scheduled jobs: each run of a job, who ran it, how it ended."""
+
+    __tablename__ = "job_run"
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=64, index=True)
+    trigger: str = Field(default="scheduler", max_length=16)  # scheduler | manual | demo
+    holder: str = Field(max_length=128)  # host:pid of the process that ran it
+    #: the day the job ran for (the simulated clock's day in a demo)
+    day: dt.date
+    started_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=16)  # running | ok | failed | skipped
+    summary: str | None = None
+
+
+class Lease(SQLModel, table=True):
+    """A named lock held by one process until it lets go or stops renewing it: the active
+    scheduler, a job running. A holder that dies loses it when `expires_at` passes."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    acquired_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WorkItem(SQLModel, table=True):
+    """A batch of work that any `cn285 worker` may claim (`FOR UPDATE SKIP LOCKED`): the
+    contracts of one billing batch, or one sync stream of a connector."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (Index("ix_work_item_pending", "status", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # billing | sync
+    run_id: int | None = Field(default=None, index=True)  # billing_run.id for billing
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    worker: str | None = Field(default=None, max_length=128)
+    attempts: int = 0
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Notification(SQLModel, table=True):
+    """A reminder or notice sent about a termination, once per action, kind and offset."""
+
+    __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("action_id", "kind", "offset_days", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="contract_action.id", index=True)
+    contract_code: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=16)  # reminder | notice
+    offset_days: int = 0  # days before the effective date (0: the notice)
+    channel: str = Field(max_length=16)  # email | webhook
+    recipient: str = Field(max_length=255)
+    effective_date: dt.date
+    subject: str = Field(max_length=255)
+    body: str
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReconciliationRun(SQLModel, table=True):
+    """One comparison of Cn285 with one ERP, and how many differences of each kind."""
+
+    __tablename__ = "reconciliation_run"
+    id: int | None = Field(default=None, primary_key=True)
+    connector: str = Field(max_length=32, index=True)
+    started_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="running", max_length=16)  # running | ok | differences | failed
+    checked: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)  # counts compared
+    counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)  # by difference kind
+    error: str | None = None
+
+
+class ReconciliationItem(SQLModel, table=True):
+    """One difference found by a reconciliation run."""
+
+    __tablename__ = "reconciliation_item"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="reconciliation_run.id", index=True)
+    kind: str = Field(max_length=32)  # e.g. invoice_missing_in_erp, invoice_amount_differs
+    entity: str = Field(max_length=32)  # invoice | customer
+    local_key: str | None = Field(default=None, max_length=130)
+    remote_id: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
