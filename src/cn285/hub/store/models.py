@@ -423,8 +423,10 @@ class WorkItem(SQLModel, table=True):
     kind: str = Field(max_length=16)  # billing | sync
     run_id: int | None = Field(default=None, index=True)  # billing_run.id for billing
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
-    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    status: str = Field(default="pending", max_length=16)  # pending | claimed | done | failed
     worker: str | None = Field(default=None, max_length=128)
+    #: a claimed item whose lease passed (its worker died) is claimed again by another
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     result: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("payload", JSONText(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+        sa.Column("lease_until", UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("result", JSONText(), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
