@@ -110,9 +110,25 @@ def bill_command(
         bool, typer.Option("--allow-future", help="Allow a date more than a year ahead")
     ] = False,
     workers: Annotated[int, typer.Option(min=1, help="Processes billing batches")] = 1,
+    queued: Annotated[
+        bool,
+        typer.Option(
+            "--queued", help="Put the batches in the work queue for `cn285 worker` processes"
+        ),
+    ] = False,
+    lease: Annotated[
+        float,
+        typer.Option(min=1, help="With --queued: seconds before a dead worker's batch is retaken"),
+    ] = 30.0,
 ) -> None:
     """Run billing up to a date: issue every invoice due, exactly once, numbered."""
     import datetime as dt
+
+    if queued and workers > 1:
+        typer.echo(
+            "--queued and --workers: choose one (workers join with `cn285 worker`)", err=True
+        )
+        raise typer.Exit(2)
 
     from cn285.hub.services.billing import run_billing
 
@@ -137,7 +153,14 @@ def bill_command(
             bar.update(done - bar.pos)
 
         result = run_billing(
-            engine, day, actor="cli", batch_size=batch, progress=progress, workers=workers
+            engine,
+            day,
+            actor="cli",
+            batch_size=batch,
+            progress=progress,
+            workers=workers,
+            queued=queued,
+            lease_seconds=lease,
         )
     issued = result.issued
     typer.echo(
@@ -150,6 +173,10 @@ def bill_command(
     if result.errors:
         raise typer.Exit(1)
 
+
+from cn285.hub.commands import timeline as _timeline  # noqa: E402
+
+_timeline.register(app)
 
 from cn285.sandboxes.cli import sandbox_app  # noqa: E402  (the ERP sandboxes' commands)
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
@@ -81,6 +83,7 @@ _LINE_COLUMNS = (
     "adjustment",
 )
 NUMBER_CHUNK = 5000
+QUEUE_CHUNK = 50  # batches enqueued per transaction: workers start before all are queued
 
 
 @dataclass
@@ -109,11 +112,15 @@ def run_billing(
     batch_size: int = 500,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    queued: bool = False,
+    lease_seconds: float = 30.0,
 ) -> RunResult:
     """Issue every invoice dated on or before `until` that is not issued yet.
 
-    With `workers` > 1, batches are billed by that many processes (the engine's work runs
-    in parallel; writes stay one transaction per batch)."""
+    With `workers` > 1, batches are billed by that many processes of this machine (the
+    engine's work runs in parallel; writes stay one transaction per batch). With `queued`,
+    batches go to the store's work queue, where `cn285 worker` processes on any machine
+    claim them while this process works on them too."""
     with session_scope(engine) as session:
         run = models.BillingRun(until=until, actor=actor)
         session.add(run)
@@ -143,16 +150,11 @@ def run_billing(
     # batches, not the store's contracts.
     with Session(engine) as read:
         catalog = Catalog.load(read)
-        expected = (
-            read.scalar(
-                select(func.count())
-                .select_from(_CONTRACTS)
-                .where(_CONTRACTS.c.billed_until.is_(None) | (_CONTRACTS.c.next_due <= until))
-            )
-            or 0
-        )
+        expected = read.scalar(_due_count(until)) or 0
         batches = _batches(_due_groups(read, until), batch_size)
-        if workers > 1:
+        if queued:
+            _bill_queued(engine, batches, until, run_id, collect, lease_seconds)
+        elif workers > 1:
             url = engine.url.render_as_string(hide_password=False)
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -195,6 +197,21 @@ def run_billing(
             {"status": run.status, "issued": result.issued, "errors": result.errors},
         )
     return result
+
+
+def _due_count(until: dt.date):
+    return (
+        select(func.count())
+        .select_from(_CONTRACTS)
+        .where(_CONTRACTS.c.billed_until.is_(None) | (_CONTRACTS.c.next_due <= until))
+    )
+
+
+def due_contracts(engine: Engine, until: dt.date) -> int:
+    """How many contracts may have something to bill by `until` (a cheap look at an index:
+    frequent runs skip the work when it is 0)."""
+    with engine.connect() as connection:
+        return connection.scalar(_due_count(until)) or 0
 
 
 def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
@@ -293,11 +310,60 @@ def _worker_batch(
 ) -> tuple[int, list[str]]:
     """A batch billed in a worker process, with the process's own engine."""
     engine = _ENGINES.get(url) or _ENGINES.setdefault(url, open_engine(url, migrate=False))
+    return bill_groups(engine, batch, until, run_id)
+
+
+def bill_groups(
+    engine: Engine, batch: list[set[str]], until: dt.date, run_id: int
+) -> tuple[int, list[str]]:
+    """Bill one batch of contract groups of run `run_id` (the catalog is read once per run
+    and process); returns the invoices stored and the groups' errors."""
+    url = engine.url.render_as_string(hide_password=False)
     catalog = _CATALOGS.get((url, run_id))
     if catalog is None:
+        if len(_CATALOGS) >= 4:  # long-lived workers see run after run: keep the latest
+            _CATALOGS.pop(next(iter(_CATALOGS)))
         with Session(engine) as session:
             catalog = _CATALOGS[(url, run_id)] = Catalog.load(session)
     return _bill_or_isolate(engine, batch, until, catalog, run_id)
+
+
+def _bill_queued(
+    engine: Engine,
+    batches: Iterable[list[set[str]]],
+    until: dt.date,
+    run_id: int,
+    collect: Callable[[tuple[int, list[str]], int], None],
+    lease_seconds: float,
+) -> None:
+    """Put the run's batches in the work queue, work on them alongside any `cn285 worker`
+    processes, and wait until every batch is done (a dead worker's batch is claimed again
+    when its lease passes)."""
+    from cn285.hub.workers import queue
+    from cn285.hub.workers.worker import Worker
+
+    pending: list[dict[str, Any]] = []
+    for batch in batches:
+        pending.append({"until": until.isoformat(), "groups": [sorted(g) for g in batch]})
+        if len(pending) == QUEUE_CHUNK:
+            with engine.begin() as connection:
+                queue.enqueue(connection, "billing", pending, run_id)
+            pending = []
+    with engine.begin() as connection:
+        queue.enqueue(connection, "billing", pending, run_id)
+    worker = Worker(engine, lease_seconds=lease_seconds)
+    while True:
+        worker.run(run_id=run_id, until_idle=True)
+        queue.give_up_abandoned(engine, run_id)
+        if queue.unfinished(engine, run_id) == 0:
+            break
+        time.sleep(min(1.0, lease_seconds / 4))  # others are at work, or a lease must pass
+    for _status, payload, result in queue.results(engine, run_id):
+        result = result or {}
+        collect(
+            (int(result.get("stored", 0)), list(result.get("errors", []))),
+            sum(len(group) for group in payload["groups"]),
+        )
 
 
 def _bill_or_isolate(

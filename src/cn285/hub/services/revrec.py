@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -210,3 +210,25 @@ def invoice_schedule(
         return [
             (revenue_line(line, invoice), schedule(revenue_line(line, invoice))) for line in lines
         ]
+
+
+def close_through(engine: Engine, last: dt.date, plan: AccountPlan) -> list[Close]:
+    """Close, in order, every month not closed yet up to the month of `last`: the month
+    after the latest closed one, or the month of the first invoice. What a scheduler that
+    was down for a while catches up with."""
+    with Session(engine) as session:
+        latest = session.scalar(
+            select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
+        )  # type: ignore[attr-defined]
+        first = session.scalar(select(func.min(models.Invoice.date)))
+    if latest is not None:
+        month = next_month(latest)
+    elif first is not None:
+        month = month_of(first)
+    else:
+        return []
+    closes = []
+    while month <= month_of(last):
+        closes.append(close_month(engine, month, plan))
+        month = next_month(month)
+    return closes

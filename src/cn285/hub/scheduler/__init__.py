@@ -1,0 +1,1 @@
+"""The timeline: jobs on a schedule, run by exactly one active scheduler."""

@@ -1,0 +1,199 @@
+"""The jobs of the timeline: each a thin call into a service, and the one way jobs run.
+
+`run_job` is used by the scheduler, by `cn285 jobs run` and by the demo's simulated clock:
+it takes the job's lease (one instance of a job at a time, across every process sharing
+the store), records the run in `job_run` and returns it. A job that finds its lease taken
+is recorded as skipped, not queued behind the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from cn285.hub.scheduler import leases
+from cn285.hub.scheduler.timeline import JobSpec, Timeline
+from cn285.hub.store import models
+from cn285.hub.store.database import session_scope
+from cn285.hub.store.types import now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    """What a job may use: the store, the configuration and the day it runs for."""
+
+    engine: Engine
+    config: Mapping[str, Any]
+    timeline: Timeline
+    today: dt.date
+    holder: str
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. the demo's report folder
+
+
+Job = Callable[[JobContext, JobSpec], str]
+
+
+def _billing(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.hub.services.billing import run_billing
+
+    result = run_billing(
+        ctx.engine,
+        ctx.today,
+        actor=f"scheduler:{spec.id}",
+        queued=ctx.timeline.queued,
+        lease_seconds=ctx.timeline.lease_seconds * 2,
+    )
+    return _billed(result)
+
+
+def _usage_billing(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.hub.services.billing import due_contracts
+
+    if due_contracts(ctx.engine, ctx.today) == 0:
+        return "nothing due"
+    return _billing(ctx, spec)
+
+
+def _billed(result) -> str:
+    issued = result.issued
+    text = (
+        f"run {result.run_id}: {result.contracts} contracts, {issued.get('invoice', 0)} "
+        f"invoices, {issued.get('credit_note', 0)} credit notes"
+    )
+    if result.errors:
+        raise JobFailed(text + "; " + "; ".join(result.errors[:5]))
+    return text
+
+
+def _revrec_close(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.billing_core.revrec.months import month_of
+    from cn285.hub.services.revrec import account_plan, close_through
+
+    last = month_of(ctx.today) - dt.timedelta(days=1)  # the month before this one
+    closes = close_through(ctx.engine, last, account_plan(ctx.config))
+    made = [c for c in closes if c.created]
+    if not made:
+        return "no month to close"
+    return ", ".join(f"{c.reference} {c.recognised}" for c in made)
+
+
+def _sync(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.hub.connections import open_connector
+    from cn285.hub.sync.service import sync
+
+    assert spec.sync is not None
+    connector, stream = spec.sync
+    if ctx.timeline.queued:
+        from cn285.hub.workers import queue
+
+        payload = {"connector": connector, "streams": [stream]}
+        if queue.queued(ctx.engine, "sync", payload):
+            return "already queued"
+        with ctx.engine.begin() as connection:
+            queue.enqueue(connection, "sync", [payload])
+        return "queued for the workers"
+    erp = open_connector(ctx.config, connector)
+    try:
+        runs = sync(ctx.engine, erp, [stream])
+    finally:
+        erp.close()
+    if not runs:
+        return f"{connector} does not do {stream}"
+    run = runs[0]
+    text = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
+    if run.failed:
+        text += f", {run.failed} failed (dead letters)"
+    if run.status != "completed":
+        raise JobFailed(f"{text}: {run.error}")
+    return text
+
+
+class JobFailed(Exception):
+    """A job that ran but did not do all its work (the summary says what)."""
+
+
+JOBS: dict[str, Job] = {
+    "billing": _billing,
+    "usage_billing": _usage_billing,
+    "revrec_close": _revrec_close,
+}
+
+
+def function_of(spec: JobSpec) -> Job:
+    if spec.sync is not None:
+        return _sync
+    return JOBS[spec.id]
+
+
+def lease_name(spec: JobSpec) -> str:
+    """Sync jobs of one connector share a lease (its streams run one at a time), and so do
+    the two billing jobs (the frequent one waits for the next beat while the daily runs)."""
+    if spec.sync is not None:
+        return f"job:sync:{spec.sync[0]}"
+    if spec.id == "usage_billing":
+        return "job:billing"
+    return f"job:{spec.id}"
+
+
+def today_in(timezone: str) -> dt.date:
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def run_job(
+    engine: Engine,
+    config: Mapping[str, Any],
+    timeline: Timeline,
+    job_id: str,
+    *,
+    trigger: str = "scheduler",
+    today: dt.date | None = None,
+    holder: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> models.JobRun:
+    """Run one job now and record it; never raises for the job's own failure."""
+    spec = timeline.job(job_id)
+    holder = holder or leases.holder_name()
+    day = today or today_in(timezone=timeline.timezone)
+    lease = lease_name(spec)
+    ttl = timeline.lease_seconds * 2
+    record = models.JobRun(job_id=job_id, trigger=trigger, holder=holder, day=day)
+    if not leases.acquire(engine, lease, holder, ttl):
+        record.status = "skipped"
+        record.summary = f"{leases.current_holder(engine, lease) or 'another process'} runs it"
+        record.finished_at = now()
+        return _save(engine, record)
+    try:
+        record = _save(engine, record)
+        context = JobContext(engine, config, timeline, day, holder, dict(extra or {}))
+        with leases.Renewal(engine, lease, holder, ttl):
+            try:
+                record.summary = function_of(spec)(context, spec)
+                record.status = "ok"
+            except Exception as exc:  # recorded: the timeline goes on with the next job
+                log.exception("job %s failed", job_id)
+                record.summary = str(exc) if isinstance(exc, JobFailed) else _error(exc)
+                record.status = "failed"
+        record.finished_at = now()
+        return _save(engine, record)
+    finally:
+        leases.release(engine, lease, holder)
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _save(engine: Engine, record: models.JobRun) -> models.JobRun:
+    with session_scope(engine) as session:
+        record = session.merge(record)
+        session.flush()
+        session.refresh(record)
+        return record

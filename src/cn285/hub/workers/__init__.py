@@ -1,0 +1,1 @@
+"""Work queue and worker processes: billing and sync batches claimed from the store."""
