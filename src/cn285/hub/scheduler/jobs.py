@@ -171,6 +171,7 @@ def run_job(
         record.finished_at = now()
         return _save(engine, record)
     try:
+        _close_interrupted(engine, job_id, holder)
         record = _save(engine, record)
         context = JobContext(engine, config, timeline, day, holder, dict(extra or {}))
         with leases.Renewal(engine, lease, holder, ttl):
@@ -185,6 +186,18 @@ def run_job(
         return _save(engine, record)
     finally:
         leases.release(engine, lease, holder)
+
+
+def _close_interrupted(engine: Engine, job_id: str, holder: str) -> None:
+    """Runs of this job still marked running were cut short (their process died: we hold
+    the job's lease now, so nobody else runs it): mark them so."""
+    runs = models.JobRun.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            runs.update()
+            .where(runs.c.job_id == job_id, runs.c.status == "running", runs.c.holder != holder)
+            .values(status="interrupted", finished_at=now(), summary="its process stopped")
+        )
 
 
 def _error(exc: Exception) -> str:

@@ -129,11 +129,25 @@ def install(scheduler: BackgroundScheduler, timeline: Timeline) -> None:
     for job_id, spec in wanted.items():
         trigger = spec.trigger(timeline.timezone)
         existing = scheduler.get_job(job_id)
+        # explicit, not the scheduler's defaults: a stored job keeps what it was added with
+        policy = {
+            "misfire_grace_time": timeline.misfire_grace_seconds,
+            "coalesce": True,
+            "max_instances": 1,
+        }
         if existing is None:
             scheduler.add_job(
-                f"{__name__}:fire", trigger, args=[job_id], id=job_id, name=spec.description
+                f"{__name__}:fire",
+                trigger,
+                args=[job_id],
+                id=job_id,
+                name=spec.description,
+                **policy,
             )
-        elif not _same(existing.trigger, trigger):
+            continue
+        if any(getattr(existing, key) != value for key, value in policy.items()):
+            existing.modify(**policy)
+        if not _same(existing.trigger, trigger):
             existing.reschedule(trigger)
 
 
