@@ -12,9 +12,12 @@ from cn285.hub.config import ConfigError
 from cn285.hub.scheduler.timeline import timeline
 
 
-def test_defaults_cover_every_job_of_the_issue():
-    line = timeline({})
-    assert [s.id for s in line.jobs] == [
+def test_defaults_cover_every_job_of_the_issue(monkeypatch):
+    monkeypatch.delenv("NETSUITE_ACCOUNT", raising=False)
+    line = timeline(
+        {"connectors": {"odoo": {"url": "http://x"}}, "notifications": {"channels": ["email"]}}
+    )
+    assert [s.id for s in line.jobs if not s.sync] == [
         "billing",
         "usage_billing",
         "revrec_close",
@@ -26,6 +29,22 @@ def test_defaults_cover_every_job_of_the_issue():
     assert isinstance(billing, CronTrigger)
     fire = billing.get_next_fire_time(None, dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
     assert fire.isoformat() == "2026-03-02T02:00:00+01:00"
+
+
+def test_jobs_that_need_settings_wait_for_them(monkeypatch):
+    for name in ("NETSUITE_ACCOUNT", "CN285_SMTP_HOST", "CN285_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    bare = timeline({"scheduler": {"jobs": {"reconciliation": {"cron": "0 5 * * *"}}}})
+    assert [s.id for s in bare.jobs] == ["billing", "usage_billing", "revrec_close"]
+    monkeypatch.setenv("CN285_SMTP_HOST", "mail.example.com")
+    assert "termination_notices" in [s.id for s in timeline({}).jobs]
+    configured = timeline(
+        {
+            "connectors": {"odoo": {"url": "http://x"}},
+            "scheduler": {"jobs": {"reconciliation": {"cron": "0 5 * * *"}}},
+        }
+    )
+    assert configured.job("reconciliation").schedule == {"cron": "0 5 * * *"}
 
 
 def test_sync_jobs_exist_per_configured_connector_and_stream(monkeypatch):

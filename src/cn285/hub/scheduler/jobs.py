@@ -116,6 +116,36 @@ def _sync(ctx: JobContext, spec: JobSpec) -> str:
     return text
 
 
+def _termination_notices(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.hub.notify.settings import load_settings
+    from cn285.hub.services.notifications import send_due
+
+    summary = send_due(ctx.engine, ctx.today, load_settings(ctx.config))
+    text = f"{summary.terminations} terminations near, {summary.sent} sent, {summary.failed} failed"
+    if summary.failed or summary.errors:
+        raise JobFailed("; ".join([text, *summary.errors[:5]]))
+    return text
+
+
+def _reconciliation(ctx: JobContext, spec: JobSpec) -> str:
+    from cn285.hub.services.reconciliation import reconcile_configured, report_folder
+
+    folder = ctx.extra.get("report_dir") or report_folder(ctx.config)
+    results = reconcile_configured(ctx.engine, ctx.config, report_dir=folder)
+    parts = []
+    for result in results:
+        found = sum(result.counts.values())
+        parts.append(
+            f"{result.connector}: {result.status}"
+            + (f" ({found} differences)" if found else "")
+            + (f" ({result.error})" if result.error else "")
+        )
+    text = "; ".join(parts)
+    if any(result.status != "ok" for result in results):
+        raise JobFailed(text)  # a difference is for someone to look at: the run says so
+    return text
+
+
 class JobFailed(Exception):
     """A job that ran but did not do all its work (the summary says what)."""
 
@@ -124,6 +154,8 @@ JOBS: dict[str, Job] = {
     "billing": _billing,
     "usage_billing": _usage_billing,
     "revrec_close": _revrec_close,
+    "termination_notices": _termination_notices,
+    "reconciliation": _reconciliation,
 }
 
 

@@ -13,11 +13,14 @@
     [scheduler.jobs.reconciliation]
     enabled = false
 
-Sync jobs exist per configured connector and stream: `sync:<connector>:<stream>`.
+Sync jobs exist per configured connector and stream: `sync:<connector>:<stream>`; the
+reconciliation once a connector is configured; termination notices once `[notifications]`
+(or CN285_SMTP_HOST / CN285_WEBHOOK_URL) says where they go.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,15 +117,25 @@ def timeline(config: Mapping[str, Any], default_timezone: str = "UTC") -> Timeli
     overrides = section.get("jobs") or {}
     from cn285.hub.sync.service import STREAMS
 
+    connectors = configured_connectors(config)
+    wanted = set(DEFAULTS)
+    if not _notifications_configured(config):
+        wanted.discard("termination_notices")
+    if not connectors:
+        wanted.discard("reconciliation")
     specs: list[tuple[str, dict[str, str], str]] = [
-        (job_id, dict(schedule), text) for job_id, (schedule, text) in DEFAULTS.items()
+        (job_id, dict(schedule), text)
+        for job_id, (schedule, text) in DEFAULTS.items()
+        if job_id in wanted
     ]
-    for connector in configured_connectors(config):
+    for connector in connectors:
         for stream in STREAMS:
             schedule = SYNC_DEFAULTS.get(stream, {"every": "1h"})
             specs.append((f"sync:{connector}:{stream}", dict(schedule), f"sync {stream}"))
     known = {job_id for job_id, _, _ in specs}
     for job_id in overrides:
+        if job_id in DEFAULTS and job_id not in known:
+            continue  # configured for when its prerequisite is (connectors, notifications)
         if job_id not in known:
             raise ConfigError(
                 f"scheduler.jobs.{job_id}: no such job (jobs: {', '.join(sorted(known))})"
@@ -156,6 +169,13 @@ def timeline(config: Mapping[str, Any], default_timezone: str = "UTC") -> Timeli
     for spec in result.jobs:  # fail at start, not at 2 a.m.
         spec.trigger(result.timezone)
     return result
+
+
+def _notifications_configured(config: Mapping[str, Any]) -> bool:
+    """Reminders need somewhere to go: `[notifications]` or the SMTP/webhook variables."""
+    return "notifications" in config or any(
+        os.environ.get(name) for name in ("CN285_SMTP_HOST", "CN285_WEBHOOK_URL")
+    )
 
 
 def _number(section: Mapping[str, Any], key: str, default: int) -> int:
