@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from cn285.billing_core.scenario import load
+from cn285.connectors.base import CustomerRecord
 from cn285.hub.services.billing import run_billing
 from cn285.hub.services.catalog import update_customer
 from cn285.hub.services.scenario_load import load_scenario
@@ -158,3 +159,18 @@ def test_unknown_stream_is_refused(engine):
     with pytest.raises(ValueError, match="unknown stream"):
         sync(engine, MemoryERP(), ["invoicez"])
 
+
+def test_a_customer_created_in_one_erp_reaches_the_others_without_echo(engine):
+    first, second = MemoryERP(), MemoryERP()
+    second.name = "other"  # a second connector of the same store
+    first.customers["77"] = (
+        CustomerRecord(code="NEW-1", name="Signed in ERP one", country="FR"),
+        first.tick(),
+    )
+    pulled = run(engine, first, "customers")["customers"]
+    assert pulled.created == 1 and first.writes == 0  # not written back to where it came from
+    pushed = run(engine, second, "customers")["customers"]
+    assert pushed.created == 1
+    [(record, _)] = second.customers.values()
+    assert (record.code, record.name) == ("NEW-1", "Signed in ERP one")
+    assert run(engine, first, "customers")["customers"].created == 0 and first.writes == 0

@@ -40,6 +40,7 @@ from cn285.connectors.errors import ConnectorError, RecordRejected, RetryableErr
 from cn285.hub.store import models
 from cn285.hub.store.database import session_scope
 from cn285.hub.store.types import now
+from cn285.hub.sync.outbox import emit
 from cn285.hub.sync.retry import RetryPolicy
 from cn285.hub.sync.state import SyncState, fingerprint
 
@@ -223,6 +224,8 @@ def _pull_customers(
                 )
                 session.add(row)
                 run.created += 1
+                # the other ERPs hear of it too (this one finds it bound and unchanged)
+                emit(session, "customer", [incoming.code], "created")
             else:
                 remote_newer = customer.modified_at > row.updated_at
                 changed = False
