@@ -21,6 +21,10 @@ from cn285.connectors.errors import ConfigurationError, RecordRejected
 __all__ = ["JournalEntry", "JournalLine"]  # re-exported: connectors push them as they are
 
 
+#: customer fields compared by a reconciliation, when the connector exchanges them all
+RECONCILED_CUSTOMER_FIELDS = ("name", "country", "vat_number", "email", "street", "zip", "city")
+
+
 class Capability(StrEnum):
     PULL_ITEMS = "pull_items"
     PULL_CUSTOMERS = "pull_customers"
@@ -92,6 +96,25 @@ class PaymentStatus:
     remote_id: str
     amount_residual: Decimal
     state: str  # not_paid | partial | paid | reversed
+
+
+@dataclass(frozen=True)
+class RemoteInvoice:
+    """An invoice or credit memo as the ERP holds it now, read back to reconcile.
+
+    Amounts are the document's, positive for both kinds (as ERPs show them); `payment_state`
+    is in Cn285's terms (see `PaymentStatus.state`)."""
+
+    remote_id: str
+    number: str | None  # our number, from the reference / external id
+    kind: str  # invoice | credit_note
+    total_excl_tax: Decimal
+    tax: Decimal
+    total: Decimal
+    residual: Decimal
+    payment_state: str
+    customer_remote_id: str | None
+    state: str = "posted"  # posted | draft | cancelled
 
 
 @dataclass(frozen=True)
@@ -167,6 +190,35 @@ class Connector:
         raise NotImplementedError
 
     def pull_payments(self, remote_ids: Sequence[str]) -> list[PaymentStatus]:
+        raise NotImplementedError
+
+    # -- reads for reconciliation (no side effect on the ERP) -----------------------------
+    @property
+    def customer_fields(self) -> tuple[str, ...]:
+        """The Cn285 customer fields this connector exchanges: what a reconciliation
+        compares (a field the mapping leaves out would always look different)."""
+        return RECONCILED_CUSTOMER_FIELDS
+
+    def fetch_invoices(self, remote_ids: Sequence[str]) -> list[RemoteInvoice]:
+        """The invoices and credit notes of `remote_ids` that still exist (cancelled ones
+        too, with their state), in a few batched reads."""
+        raise NotImplementedError
+
+    def lookup_invoices(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
+        """The documents carrying our `numbers`, cancelled ones left out. Unlike
+        `find_invoices`, it only reads."""
+        raise NotImplementedError
+
+    def list_invoices(
+        self, prefixes: Sequence[str], after: str | None = None
+    ) -> Iterator[RemoteInvoice]:
+        """Every invoice and credit note whose reference starts with one of `prefixes`
+        (our numbering series), cancelled ones left out, streamed page by page in remote id
+        order; `after` resumes the stream after that document (once a failure broke it)."""
+        raise NotImplementedError
+
+    def fetch_customers(self, remote_ids: Sequence[str]) -> list[RemoteCustomer]:
+        """The customers of `remote_ids` that still exist, in a few batched reads."""
         raise NotImplementedError
 
     def push_journal_entries(self, entries: Sequence[JournalEntry]) -> list[PushResult]:

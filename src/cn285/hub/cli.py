@@ -177,6 +177,13 @@ def bill_command(
 from cn285.hub.commands import timeline as _timeline  # noqa: E402
 
 _timeline.register(app)
+from cn285.hub.commands.notify import notify_app  # noqa: E402  (termination notifications)
+
+app.add_typer(notify_app, name="notify")
+
+from cn285.hub.commands.reconcile import reconcile_command  # noqa: E402  (store vs ERPs)
+
+app.command("reconcile")(reconcile_command)
 
 from cn285.sandboxes.cli import sandbox_app  # noqa: E402  (the ERP sandboxes' commands)
 

@@ -24,6 +24,7 @@ from cn285.connectors.base import (
     PaymentStatus,
     PushResult,
     RemoteCustomer,
+    RemoteInvoice,
     RemoteItem,
     register,
 )
@@ -41,6 +42,13 @@ CUSTOMER_COLUMNS = (
     "id, entityid, externalid, companyname, firstname, lastname, isperson, email, "
     "vatregnumber, defaultbillingaddress"
 )
+
+READ_BATCH = 200  # transactions per reconciliation read: their lines fit in a page or two
+KINDS = {"CustInvc": "invoice", "CustCred": "credit_note"}
+DOCUMENT_COLUMNS = (
+    "id, type, externalid, entity, foreigntotal, foreignamountunpaid, foreignpaymentamountunused"
+)
+DOCUMENTS = "type IN ('CustInvc', 'CustCred')"
 
 
 def _amount(value: Decimal) -> float:
@@ -377,16 +385,95 @@ class NetSuiteConnector(Connector):
                 "foreignpaymentamountunused FROM transaction "
                 f"WHERE id IN ({', '.join(part)}) ORDER BY id"
             ):
-                total = q.number(row.get("foreigntotal"))
-                column = (
-                    "foreignpaymentamountunused"
-                    if row.get("type") == "CustCred"
-                    else "foreignamountunpaid"
-                )
-                left = q.number(row.get(column) if row.get(column) is not None else total)
-                state = "paid" if left <= 0 else ("partial" if left < total else "not_paid")
-                statuses.append(PaymentStatus(str(row["id"]), left.quantize(CENT), state))
+                left, state = _payment(row)
+                statuses.append(PaymentStatus(str(row["id"]), left, state))
         return statuses
+
+    # -- reads for reconciliation --------------------------------------------------------
+    def fetch_invoices(self, remote_ids: Sequence[str]) -> list[RemoteInvoice]:
+        ids = [str(i) for i in remote_ids if str(i).isdigit()]
+        found: list[RemoteInvoice] = []
+        for part in q.chunks(ids, READ_BATCH):
+            rows = self.client.suiteql(
+                f"SELECT {DOCUMENT_COLUMNS} FROM transaction WHERE {DOCUMENTS} "
+                f"AND id IN ({', '.join(part)}) ORDER BY id"
+            )
+            found += self._documents(list(rows))
+        return found
+
+    def lookup_invoices(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
+        found: list[RemoteInvoice] = []
+        for part in q.chunks(list(numbers), READ_BATCH):
+            rows = self.client.suiteql(
+                f"SELECT {DOCUMENT_COLUMNS} FROM transaction WHERE {DOCUMENTS} "
+                f"AND externalid IN {q.in_list(part)} ORDER BY id"
+            )
+            found += self._documents(list(rows))
+        return found
+
+    def list_invoices(
+        self, prefixes: Sequence[str], after: str | None = None
+    ) -> Iterator[RemoteInvoice]:
+        """By keyset on id (no 100,000-row ceiling), their lines read a batch at a time."""
+        if not prefixes:
+            return
+        like = " OR ".join(f"externalid LIKE {q.text(p + '%')}" for p in prefixes)
+        where = f"{DOCUMENTS} AND ({like})"
+        if after is not None and after.isdigit():
+            where += f" AND id > {int(after)}"
+        page: list[dict[str, Any]] = []
+        select = f"SELECT {DOCUMENT_COLUMNS} FROM transaction"
+        for row in self.client.keyset(select, where):
+            # LIKE's `_` matches any character: keep what really starts with a prefix
+            if str(row.get("externalid") or "").startswith(tuple(prefixes)):
+                page.append(row)
+            if len(page) == READ_BATCH:
+                yield from self._documents(page)
+                page = []
+        yield from self._documents(page)
+
+    def _documents(self, rows: list[dict[str, Any]]) -> list[RemoteInvoice]:
+        """Documents with their amount before tax: the sum of their item lines (SuiteQL
+        `transactionline`, GL sign: negative on invoices); the tax is the rest of the total."""
+        if not rows:
+            return []
+        net: dict[str, Decimal] = {}
+        for line in self.client.suiteql(
+            "SELECT transaction, foreignamount FROM transactionline "
+            f"WHERE transaction IN ({', '.join(str(r['id']) for r in rows)}) "
+            "AND mainline = 'F' AND taxline = 'F' ORDER BY transaction, id"
+        ):
+            key = str(line["transaction"])
+            net[key] = net.get(key, Decimal(0)) + q.number(line.get("foreignamount"))
+        documents = []
+        for row in rows:
+            total = q.number(row.get("foreigntotal")).quantize(CENT)
+            sign = Decimal(-1) if row.get("type") == "CustInvc" else Decimal(1)
+            untaxed = (sign * net.get(str(row["id"]), Decimal(0))).quantize(CENT)
+            residual, state = _payment(row)
+            documents.append(
+                RemoteInvoice(
+                    remote_id=str(row["id"]),
+                    number=str(row["externalid"]) if row.get("externalid") else None,
+                    kind=KINDS.get(str(row.get("type")), "invoice"),
+                    total_excl_tax=untaxed,
+                    tax=total - untaxed,
+                    total=total,
+                    residual=residual,
+                    payment_state=state,
+                    customer_remote_id=str(row["entity"]) if row.get("entity") else None,
+                )
+            )
+        return documents
+
+    def fetch_customers(self, remote_ids: Sequence[str]) -> list[RemoteCustomer]:
+        ids = [str(i) for i in remote_ids if str(i).isdigit()]
+        select = f"SELECT {CUSTOMER_COLUMNS}, {q.modified_column()} FROM customer"
+        found: list[RemoteCustomer] = []
+        for part in q.chunks(ids, READ_BATCH):
+            rows = self.client.suiteql(f"{select} WHERE id IN ({', '.join(part)}) ORDER BY id")
+            found += self._customers(list(rows))
+        return found
 
     # -- journal entries -----------------------------------------------------------------
     def push_journal_entries(self, entries: Sequence[JournalEntry]) -> list[PushResult]:
@@ -541,6 +628,18 @@ class NetSuiteConnector(Connector):
                 f"account {number} is not in NetSuite (map it in journal_entries.accounts)",
             )
         return self._accounts[number]
+
+
+def _payment(row: Mapping[str, Any]) -> tuple[Decimal, str]:
+    """What is left to pay on a document and its payment state in Cn285's terms: the
+    amount unpaid of an invoice, the amount not applied yet of a credit memo."""
+    total = q.number(row.get("foreigntotal"))
+    column = (
+        "foreignpaymentamountunused" if row.get("type") == "CustCred" else "foreignamountunpaid"
+    )
+    left = q.number(row.get(column) if row.get(column) is not None else total)
+    state = "paid" if left <= 0 else ("partial" if left < total else "not_paid")
+    return left.quantize(CENT), state
 
 
 def _billing_line(record: CustomerRecord) -> dict[str, Any]:

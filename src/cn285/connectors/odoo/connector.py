@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cn285.connectors.base import (
+    RECONCILED_CUSTOMER_FIELDS,
     Capability,
     Connector,
     CustomerRecord,
@@ -21,6 +22,7 @@ from cn285.connectors.base import (
     PaymentStatus,
     PushResult,
     RemoteCustomer,
+    RemoteInvoice,
     RemoteItem,
     register,
 )
@@ -39,6 +41,23 @@ PAYMENT_STATES = {
     "reversed": "reversed",
     "blocked": "not_paid",
 }
+
+CENT = Decimal("0.01")
+READ_BATCH = 200  # ids per `search_read` of a reconciliation
+PAGE = 500  # records per page when listing every invoice, by id (keyset)
+CUSTOMER_MOVES = ["out_invoice", "out_refund"]
+MOVE_FIELDS = [
+    "ref",
+    "move_type",
+    "state",
+    "partner_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_residual",
+    "payment_state",
+]
+MOVE_STATES = {"posted": "posted", "draft": "draft", "cancel": "cancelled"}
 
 
 def _odoo_time(value: str | bool) -> dt.datetime:
@@ -480,6 +499,80 @@ class OdooConnector(Connector):
             for row in rows
         ]
 
+    # -- reads for reconciliation -----------------------------------------------------
+    @property
+    def customer_fields(self) -> tuple[str, ...]:
+        mapped = self._customer_fields()
+        return tuple(f for f in RECONCILED_CUSTOMER_FIELDS if f in mapped)
+
+    def fetch_invoices(self, remote_ids: Sequence[str]) -> list[RemoteInvoice]:
+        """`search_read` on the ids rather than `read`, which fails on a deleted one."""
+        ids = [int(i) for i in remote_ids if str(i).isdigit()]
+        found: list[RemoteInvoice] = []
+        for start in range(0, len(ids), READ_BATCH):
+            part = ids[start : start + READ_BATCH]
+            found += self._moves([["id", "in", part], ["move_type", "in", CUSTOMER_MOVES]])
+        return found
+
+    def lookup_invoices(self, numbers: Sequence[str]) -> list[RemoteInvoice]:
+        found: list[RemoteInvoice] = []
+        for start in range(0, len(numbers), READ_BATCH):
+            part = list(numbers[start : start + READ_BATCH])
+            found += self._moves(
+                [
+                    ["ref", "in", part],
+                    ["move_type", "in", CUSTOMER_MOVES],
+                    ["state", "!=", "cancel"],
+                ]
+            )
+        return found
+
+    def list_invoices(
+        self, prefixes: Sequence[str], after: str | None = None
+    ) -> Iterator[RemoteInvoice]:
+        """Page after page by `id > last` (keyset): no row skipped or read twice when moves
+        are created meanwhile, and each page costs the same."""
+        if not prefixes:
+            return
+        domain: list[Any] = ["|"] * (len(prefixes) - 1)
+        domain += [["ref", "=like", _like_prefix(p)] for p in prefixes]
+        domain += [["move_type", "in", CUSTOMER_MOVES], ["state", "!=", "cancel"]]
+        last = int(after) if after else 0
+        while True:
+            page = self._moves([*domain, ["id", ">", last]], limit=PAGE)
+            yield from page
+            if len(page) < PAGE:
+                return
+            last = int(page[-1].remote_id)
+
+    def _moves(self, domain: list[Any], limit: int | None = None) -> list[RemoteInvoice]:
+        options: dict[str, Any] = {"fields": MOVE_FIELDS, "order": "id asc"}
+        if limit:
+            options["limit"] = limit
+        rows = self.client.call("account.move", "search_read", domain, **options)
+        return [_remote_invoice(row) for row in rows]
+
+    def fetch_customers(self, remote_ids: Sequence[str]) -> list[RemoteCustomer]:
+        fields = self._customer_fields()
+        ids = [int(i) for i in remote_ids if str(i).isdigit()]
+        found: list[RemoteCustomer] = []
+        for start in range(0, len(ids), READ_BATCH):
+            rows = self.client.call(
+                self.mapping.customers.model,
+                "search_read",
+                [["id", "in", ids[start : start + READ_BATCH]]],
+                fields=[*fields.values(), "write_date"],
+                order="id asc",
+                context={"active_test": False},  # archived: still there, still compared
+            )
+            found += [
+                RemoteCustomer(
+                    str(row["id"]), self._from_partner(row, fields), _odoo_time(row["write_date"])
+                )
+                for row in rows
+            ]
+        return found
+
     # -- look-ups, cached per connection -------------------------------------------------
     def _country_id(self, code: str) -> int | bool:
         if not code:
@@ -565,6 +658,34 @@ class OdooConnector(Connector):
             )
             self._products[code] = ids[0] if ids else 0
         return self._products[code] or None
+
+
+def _like_prefix(prefix: str) -> str:
+    """A `=like` pattern matching what starts with `prefix` (its wildcards escaped)."""
+    for char in ("\\", "%", "_"):
+        prefix = prefix.replace(char, "\\" + char)
+    return prefix + "%"
+
+
+def _money(value: Any) -> Decimal:
+    """An Odoo monetary value (a JSON float) as the exact amount to the cent."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _remote_invoice(row: Mapping[str, Any]) -> RemoteInvoice:
+    partner = row.get("partner_id")
+    return RemoteInvoice(
+        remote_id=str(row["id"]),
+        number=row.get("ref") or None,
+        kind="credit_note" if row["move_type"] == "out_refund" else "invoice",
+        total_excl_tax=_money(row.get("amount_untaxed")),
+        tax=_money(row.get("amount_tax")),
+        total=_money(row.get("amount_total")),
+        residual=_money(row.get("amount_residual")),
+        payment_state=PAYMENT_STATES.get(row.get("payment_state") or "", "not_paid"),
+        customer_remote_id=str(partner[0]) if isinstance(partner, list) and partner else None,
+        state=MOVE_STATES.get(row.get("state") or "", str(row.get("state"))),
+    )
 
 
 def _percent(rate: Decimal) -> str:

@@ -10,7 +10,17 @@ from sqlalchemy.engine import Engine
 
 from cn285.billing_core.revrec import AccountPlan
 from cn285.billing_core.scenario.yaml_source import parse_path
-from cn285.hub.api.routes import catalog, contracts, invoices, revrec, runs, sync, usage
+from cn285.hub.api.routes import (
+    catalog,
+    contracts,
+    invoices,
+    notifications,
+    reconciliation,
+    revrec,
+    runs,
+    sync,
+    usage,
+)
 from cn285.hub.services.errors import Conflict, Invalid, NotFound
 
 
@@ -23,7 +33,17 @@ def create_app(engine: Engine, account_plan: AccountPlan | None = None) -> FastA
     )
     app.state.engine = engine
     app.state.account_plan = account_plan or AccountPlan()
-    for module in (catalog, contracts, usage, invoices, runs, sync, revrec):
+    for module in (
+        catalog,
+        contracts,
+        usage,
+        invoices,
+        runs,
+        sync,
+        revrec,
+        notifications,
+        reconciliation,
+    ):
         app.include_router(module.router)
 
     @app.get("/health", tags=["health"])

@@ -1,0 +1,1 @@
+"""Reconciliation of the store with each ERP sandbox, its reports, CLI and API."""
