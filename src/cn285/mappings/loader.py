@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,11 +16,19 @@ class MappingError(ValueError):
     """A mapping file that cannot be used; the message names the file and the path."""
 
 
+@lru_cache(maxsize=32)
+def _parsed(source: str, mtime_ns: int, size: int) -> Any:
+    """The YAML of a mapping file, parsed once per version of the file: a scheduler opens a
+    connector for every job, and parsing cost more than the job's own work."""
+    return yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+
+
 def load_mapping(model: type[M], path: Path | None, default: Path) -> M:
     """The mapping in `path` (or the shipped `default`), validated by `model`."""
     source = path or default
     try:
-        data: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
+        stat = source.stat()
+        data: Any = _parsed(str(source), stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
         raise MappingError(f"{source}: cannot read the mapping file ({exc.strerror})") from None
     except yaml.YAMLError as exc:

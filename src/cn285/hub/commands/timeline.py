@@ -142,6 +142,9 @@ def worker_command(
 
 
 def register(app: typer.Typer) -> None:
+    from cn285.hub.commands.demo import demo_command
+
+    app.command("demo")(demo_command)
     app.command("scheduler")(scheduler_command)
     app.command("worker")(worker_command)
     app.add_typer(jobs_app, name="jobs")

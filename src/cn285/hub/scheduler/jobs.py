@@ -203,41 +203,46 @@ def run_job(
         record.finished_at = now()
         return _save(engine, record)
     try:
-        _close_interrupted(engine, job_id, holder)
-        record = _save(engine, record)
+        record = _save(engine, record, interrupted_by=holder)
         context = JobContext(engine, config, timeline, day, holder, dict(extra or {}))
         with leases.Renewal(engine, lease, holder, ttl):
             try:
                 record.summary = function_of(spec)(context, spec)
                 record.status = "ok"
+            except JobFailed as exc:  # it ran, and says what it could not do
+                log.warning("job %s: %s", job_id, exc)
+                record.summary, record.status = str(exc), "failed"
             except Exception as exc:  # recorded: the timeline goes on with the next job
                 log.exception("job %s failed", job_id)
-                record.summary = str(exc) if isinstance(exc, JobFailed) else _error(exc)
-                record.status = "failed"
+                record.summary, record.status = _error(exc), "failed"
         record.finished_at = now()
         return _save(engine, record)
     finally:
         leases.release(engine, lease, holder)
 
 
-def _close_interrupted(engine: Engine, job_id: str, holder: str) -> None:
-    """Runs of this job still marked running were cut short (their process died: we hold
-    the job's lease now, so nobody else runs it): mark them so."""
-    runs = models.JobRun.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
-        connection.execute(
-            runs.update()
-            .where(runs.c.job_id == job_id, runs.c.status == "running", runs.c.holder != holder)
-            .values(status="interrupted", finished_at=now(), summary="its process stopped")
-        )
-
-
 def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _save(engine: Engine, record: models.JobRun) -> models.JobRun:
+def _save(
+    engine: Engine, record: models.JobRun, *, interrupted_by: str | None = None
+) -> models.JobRun:
+    """Store a run; when it starts (`interrupted_by`: its holder), runs of the job still
+    marked running were cut short (their process died: we hold the job's lease now, so
+    nobody else runs it), and are marked so."""
+    runs = models.JobRun.__table__  # type: ignore[attr-defined]
     with session_scope(engine) as session:
+        if interrupted_by is not None:
+            session.execute(
+                runs.update()
+                .where(
+                    runs.c.job_id == record.job_id,
+                    runs.c.status == "running",
+                    runs.c.holder != interrupted_by,
+                )
+                .values(status="interrupted", finished_at=now(), summary="its process stopped")
+            )
         record = session.merge(record)
         session.flush()
         session.refresh(record)
