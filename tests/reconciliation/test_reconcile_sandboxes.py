@@ -160,3 +160,31 @@ def test_a_second_odoo_document_under_a_bound_number_is_a_duplicate(engine, erp,
     duplicate = items[("invoice_duplicate_in_erp", "INV-000005")]
     assert (duplicate.remote_id, duplicate.detail["bound_remote_id"]) == (second, bound)
     assert duplicate.detail["erp_total"] == "60.00"
+
+
+def test_invoices_issued_since_the_last_sync_are_awaited_not_missing(engine, erp, synced):
+    """A reconciliation between two sync runs must not report the invoices issued since the
+    last one; once a sync has run without pushing one, it is missing."""
+    import datetime as dt
+
+    from cn285.hub.services.billing import run_billing
+
+    run_billing(engine, max(i.date for i in synced) + dt.timedelta(days=62))  # after the sync
+    with Session(engine) as session:
+        fresh = session.scalars(
+            select(models.Invoice.number).where(
+                models.Invoice.number.not_in([i.number for i in synced])  # type: ignore[union-attr]
+            )
+        ).all()
+    assert fresh
+    before = run(engine, erp)
+    assert before.status == "ok" and before.counts == {}
+    assert before.checked["awaiting_sync"] == len(fresh)
+    with Session(engine) as session:  # the next invoices sync ran, and did not push them
+        session.add(models.SyncRun(connector=erp.name, stream="invoices", status="completed"))
+        session.commit()
+    after = run(engine, erp)
+    assert after.counts["invoice_missing_in_erp"] == len(fresh)
+    assert {
+        k for kind, k in found(engine, after.run_id) if kind == "invoice_missing_in_erp"
+    } == set(fresh)

@@ -8,6 +8,13 @@ from typing import Annotated
 
 import typer
 
+PLURALS = {
+    "customer": "customers",
+    "invoice": "invoices and credit notes",
+    "item": "items",
+    "journal_entry": "journal entries",
+}
+
 
 def demo_command(
     folder: Annotated[
@@ -39,7 +46,9 @@ def demo_command(
         f"{result.paid_invoices} invoices paid in Cn285"
     )
     for connector, entities in sorted(result.erp_records.items()):
-        made = ", ".join(f"{count} {entity}s" for entity, count in sorted(entities.items()))
+        made = ", ".join(
+            f"{count} {PLURALS.get(entity, entity)}" for entity, count in sorted(entities.items())
+        )
         typer.echo(f"records in {connector:<9} {made}")
     typer.echo(f"emails sent          {result.emails} termination reminders and notices")
     typer.echo(
@@ -48,7 +57,7 @@ def demo_command(
     )
     found = ", ".join(f"{c}: {n}" for c, n in sorted(result.discrepancies.items())) or "none run"
     typer.echo(f"discrepancies        {found}")
-    for report in result.reports[-2:]:
+    for report in result.reports:
         typer.echo(f"report               {report}")
     typer.echo(f"store                {folder / 'demo.db'} (try: cn285 jobs --db {folder}/demo.db)")
     typer.echo(f"finished in {result.seconds:.1f} s")

@@ -249,6 +249,20 @@ class Payer:
                     models.Invoice.payment_status != "paid",
                 )
             ).all()
+        customer_binding = models.ExternalBinding.__table__.alias("customer_binding")  # type: ignore[attr-defined]
+        with Session(engine) as session:
+            customers = dict(
+                session.execute(
+                    select(models.Invoice.number, customer_binding.c.remote_id)
+                    .join(
+                        customer_binding,
+                        (customer_binding.c.entity == "customer")
+                        & (customer_binding.c.connector == "netsuite")
+                        & (customer_binding.c.local_key == models.Invoice.customer_code),
+                    )
+                    .where(models.Invoice.payment_status != "paid")
+                ).all()
+            )
         remote: dict[str, dict[str, str]] = {}
         totals: dict[str, tuple[dt.date, Decimal]] = {}
         for number, date, total, connector, remote_id in rows:
@@ -263,7 +277,7 @@ class Payer:
             if set(ids) != {"odoo", "netsuite"}:
                 continue  # not in both ERPs yet: paid once it is
             self._pay_odoo(ids["odoo"], total)
-            self._pay_netsuite(ids["netsuite"], total)
+            self._pay_netsuite(ids["netsuite"], customers[number], total)
             self.paid.add(number)
             count += 1
         return count
@@ -276,14 +290,13 @@ class Payer:
         )
         call("account.payment.register", "action_create_payments", [wizard], context=context)
 
-    def _pay_netsuite(self, remote_id: str, amount: Decimal) -> None:
+    def _pay_netsuite(self, remote_id: str, customer_id: str, amount: Decimal) -> None:
         client = self.netsuite.client  # type: ignore[attr-defined]
-        invoice = client.request("GET", f"/record/v1/invoice/{remote_id}").json()
         client.request(
             "POST",
             "/record/v1/customerPayment",
             json={
-                "customer": {"id": invoice["entity"]["id"]},
+                "customer": {"id": customer_id},
                 "payment": float(amount),
                 "apply": {
                     "items": [{"doc": {"id": remote_id}, "apply": True, "amount": float(amount)}]

@@ -18,28 +18,42 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from cn285.hub.connections import POOL
 from cn285.hub.demo.company import apply_events, build_company, load_company
-from cn285.hub.demo.erps import Payer, SimulatedClock, prepare, started
+from cn285.hub.demo.erps import Erps, Payer, SimulatedClock, prepare, started
 from cn285.hub.scheduler.jobs import run_job
 from cn285.hub.scheduler.timeline import JobSpec, Timeline, timeline
 from cn285.hub.store import models
 from cn285.hub.store.database import open_engine
 
-#: the demo's timeline: a real installation's defaults (on a clock whose unit is the day:
-#: customers, invoices and payments sync daily), with the items read weekly, closed months
-#: sent on the 1st and the reconciliation monthly (nightly by default)
+#: the demo's timeline, on a clock whose unit is the day: billing runs, invoices and
+#: payments synced every working day (a Monday run issues the weekend's invoices, dated as
+#: due); notices every day; items and customers weekly (an invoice brings its new customer
+#: along); closed months sent on the 1st; a reconciliation every quarter and at the end.
+#: A real installation bills nightly, syncs every few minutes and reconciles nightly: the
+#: demo compresses a year into a minute.
 SCHEDULER = {
     "jobs": {
-        "reconciliation": {"cron": "0 4 1 * *"},
+        "billing": {"cron": "0 2 * * 1-5"},
+        "usage_billing": {"cron": "0 12 * * 1-5"},
+        "reconciliation": {"cron": "0 4 1 4,7,10 *"},
         **{
             f"sync:{erp}:{stream}": {"cron": cron}
             for erp in ("odoo", "netsuite")
-            for stream, cron in (("items", "0 1 * * 1"), ("journal_entries", "30 3 1 * *"))
+            for stream, cron in (
+                ("items", "0 1 * * 1"),
+                ("customers", "0 6 * * 1"),
+                ("invoices", "5 6 * * 1-5"),
+                ("payments", "10 6 * * 1-5"),
+                ("journal_entries", "30 3 1 * *"),
+            )
         },
     }
 }
@@ -85,8 +99,10 @@ def run_demo(
     months: int = 12,
     seed: int = 285,
     progress: Callable[[str], None] | None = None,
+    inspect: Callable[[Erps, Engine], None] | None = None,
 ) -> DemoResult:
-    """Run the year in `folder` (its demo.db is replaced) and return the figures."""
+    """Run the year in `folder` (its demo.db is replaced) and return the figures;
+    `inspect` sees the ERPs and the store at the end, before the sandboxes stop."""
     began = time.perf_counter()
     say = progress or (lambda _: None)
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +124,7 @@ def run_demo(
             f"NetSuite at {erps.netsuite.base_url}"
         )
         line = timeline(config, company.timezone)
-        jobs = _ordered(line)
+        jobs = [(spec, spec.trigger(line.timezone)) for spec in _ordered(line)]
         payer = Payer(erps)
         month = Counter()
         try:
@@ -116,11 +132,12 @@ def run_demo(
             while day < end:
                 clock.day = day
                 apply_events(engine, company, day)
-                paid = payer.pay_due(engine, day)
-                result.payments += paid
-                month["payments"] += paid
-                for spec in jobs:
-                    if _fires_on(spec, line, day, start):
+                if day.weekday() < 5:  # payments are entered on working days
+                    paid = payer.pay_due(engine, day)
+                    result.payments += paid
+                    month["payments"] += paid
+                for spec, trigger in jobs:
+                    if _fires_on(trigger, day, start):
                         run = run_job(
                             engine,
                             config,
@@ -151,8 +168,11 @@ def run_demo(
                     result.failures.append(f"{end} {job_id}: {run.summary}")
         finally:
             payer.close()
+            POOL.close()
         _figures(engine, result)
         result.emails = len(erps.mailbox.received)
+        if inspect is not None:
+            inspect(erps, engine)
         engine.dispose()
     result.seconds = time.perf_counter() - began
     return result
@@ -174,9 +194,8 @@ def _ordered(line: Timeline) -> list[JobSpec]:
     return sorted(line.jobs, key=rank)
 
 
-def _fires_on(spec: JobSpec, line: Timeline, day: dt.date, start: dt.date) -> bool:
-    """Whether the job's schedule fires during `day` (intervals of a day or less: daily)."""
-    trigger = spec.trigger(line.timezone)
+def _fires_on(trigger: BaseTrigger, day: dt.date, start: dt.date) -> bool:
+    """Whether a job's schedule fires during `day` (intervals of a day or less: daily)."""
     if isinstance(trigger, CronTrigger):
         zone = trigger.timezone
         midnight = dt.datetime.combine(day, dt.time(), zone)
@@ -256,8 +275,11 @@ def _figures(engine, result: DemoResult) -> None:
         seen.add(run.connector)
         result.discrepancies[run.connector] = sum(run.counts.values())
     reports = result.folder / "reports"
-    if reports.exists():
-        result.reports = sorted(reports.glob("*.html"))
+    for run in latest:  # the newest report of each connector
+        if run.id == max(r.id for r in latest if r.connector == run.connector):
+            path = reports / f"reconciliation-{run.connector}-{run.id}.html"
+            if path.exists():
+                result.reports.append(path)
 
 
 def _write_config(path: Path, config: dict[str, Any]) -> None:

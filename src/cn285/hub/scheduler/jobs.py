@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
 
 from cn285.hub.scheduler import leases
 from cn285.hub.scheduler.timeline import JobSpec, Timeline
 from cn285.hub.store import models
-from cn285.hub.store.database import session_scope
 from cn285.hub.store.types import now
 
 log = logging.getLogger(__name__)
+_RUNS = models.JobRun.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -42,8 +43,10 @@ Job = Callable[[JobContext, JobSpec], str]
 
 
 def _billing(ctx: JobContext, spec: JobSpec) -> str:
-    from cn285.hub.services.billing import run_billing
+    from cn285.hub.services.billing import idle, run_billing
 
+    if idle(ctx.engine, ctx.today):
+        return "nothing due"
     result = run_billing(
         ctx.engine,
         ctx.today,
@@ -55,10 +58,8 @@ def _billing(ctx: JobContext, spec: JobSpec) -> str:
 
 
 def _usage_billing(ctx: JobContext, spec: JobSpec) -> str:
-    from cn285.hub.services.billing import due_contracts
-
-    if due_contracts(ctx.engine, ctx.today) == 0:
-        return "nothing due"
+    """The same run, every few minutes: it finds work only when usage made a contract due
+    (a threshold crossed, a `usage_complete` period closed)."""
     return _billing(ctx, spec)
 
 
@@ -86,7 +87,7 @@ def _revrec_close(ctx: JobContext, spec: JobSpec) -> str:
 
 
 def _sync(ctx: JobContext, spec: JobSpec) -> str:
-    from cn285.hub.connections import open_connector
+    from cn285.hub.connections import POOL
     from cn285.hub.sync.service import sync
 
     assert spec.sync is not None
@@ -100,11 +101,10 @@ def _sync(ctx: JobContext, spec: JobSpec) -> str:
         with ctx.engine.begin() as connection:
             queue.enqueue(connection, "sync", [payload])
         return "queued for the workers"
-    erp = open_connector(ctx.config, connector)
-    try:
-        runs = sync(ctx.engine, erp, [stream])
-    finally:
-        erp.close()
+    with POOL.borrow(ctx.config, connector) as lent:
+        runs = sync(ctx.engine, lent.connector, [stream])
+        if any(run.failed or run.status != "completed" for run in runs):
+            lent.discard()  # its session or cached set-up may be what failed
     if not runs:
         return f"{connector} does not do {stream}"
     run = runs[0]
@@ -197,13 +197,18 @@ def run_job(
     lease = lease_name(spec)
     ttl = timeline.lease_seconds * 2
     record = models.JobRun(job_id=job_id, trigger=trigger, holder=holder, day=day)
-    if not leases.acquire(engine, lease, holder, ttl):
-        record.status = "skipped"
-        record.summary = f"{leases.current_holder(engine, lease) or 'another process'} runs it"
-        record.finished_at = now()
-        return _save(engine, record)
+    # the lease and the run's record in one transaction, and again at the end: a timeline
+    # of thousands of short jobs spends its time committing otherwise
+    with engine.begin() as connection:
+        held = leases.take(connection, lease, holder, ttl)
+        if not held:
+            record.status = "skipped"
+            record.summary = f"{_holder_of(connection, lease) or 'another process'} runs it"
+            record.finished_at = now()
+        _save(connection, record, interrupted_by=holder if held else None)
+    if not held:
+        return record
     try:
-        record = _save(engine, record, interrupted_by=holder)
         context = JobContext(engine, config, timeline, day, holder, dict(extra or {}))
         with leases.Renewal(engine, lease, holder, ttl):
             try:
@@ -216,9 +221,17 @@ def run_job(
                 log.exception("job %s failed", job_id)
                 record.summary, record.status = _error(exc), "failed"
         record.finished_at = now()
-        return _save(engine, record)
     finally:
-        leases.release(engine, lease, holder)
+        with engine.begin() as connection:
+            if record.finished_at is not None:
+                _save(connection, record)
+            leases.give_back(connection, lease, holder)
+    return record
+
+
+def _holder_of(connection, lease: str) -> str | None:
+    table = models.Lease.__table__  # type: ignore[attr-defined]
+    return connection.scalar(select(table.c.holder).where(table.c.name == lease))
 
 
 def _error(exc: Exception) -> str:
@@ -226,24 +239,30 @@ def _error(exc: Exception) -> str:
 
 
 def _save(
-    engine: Engine, record: models.JobRun, *, interrupted_by: str | None = None
+    connection: Connection, record: models.JobRun, *, interrupted_by: str | None = None
 ) -> models.JobRun:
-    """Store a run; when it starts (`interrupted_by`: its holder), runs of the job still
-    marked running were cut short (their process died: we hold the job's lease now, so
-    nobody else runs it), and are marked so."""
-    runs = models.JobRun.__table__  # type: ignore[attr-defined]
-    with session_scope(engine) as session:
-        if interrupted_by is not None:
-            session.execute(
-                runs.update()
-                .where(
-                    runs.c.job_id == record.job_id,
-                    runs.c.status == "running",
-                    runs.c.holder != interrupted_by,
-                )
-                .values(status="interrupted", finished_at=now(), summary="its process stopped")
+    """Store a run, in the caller's transaction. When it starts (`interrupted_by`: its
+    holder), runs of the job still marked running were cut short (their process died: we
+    hold the job's lease now, so nobody else runs it), and are marked so."""
+    values = {
+        c: getattr(record, c)
+        for c in ("job_id", "trigger", "holder", "day", "started_at", "finished_at")
+    }
+    values.update(status=record.status, summary=record.summary)
+    if interrupted_by is not None:
+        connection.execute(
+            _RUNS.update()
+            .where(
+                _RUNS.c.job_id == record.job_id,
+                _RUNS.c.status == "running",
+                _RUNS.c.holder != interrupted_by,
             )
-        record = session.merge(record)
-        session.flush()
-        session.refresh(record)
-        return record
+            .values(status="interrupted", finished_at=now(), summary="its process stopped")
+        )
+    if record.id is None:
+        record.id = connection.execute(
+            _RUNS.insert().values(values).returning(_RUNS.c.id)
+        ).scalar_one()
+    else:
+        connection.execute(_RUNS.update().where(_RUNS.c.id == record.id).values(values))
+    return record

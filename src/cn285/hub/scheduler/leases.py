@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from cn285.hub.store import models
 from cn285.hub.store.types import now
@@ -36,32 +36,38 @@ def holder_name() -> str:
 
 def acquire(engine: Engine, name: str, holder: str, ttl: float) -> bool:
     """Take or renew lease `name` for `ttl` seconds; False when another holder has it."""
+    with engine.begin() as connection:
+        return take(connection, name, holder, ttl)
+
+
+def take(connection: Connection, name: str, holder: str, ttl: float) -> bool:
+    """`acquire` in the caller's transaction (which then commits it with its own writes)."""
     stamp = now()
     expires = stamp + timedelta(seconds=ttl)
-    insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
-    with engine.begin() as connection:
-        connection.execute(
-            delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.expires_at < stamp)
-        )
-        connection.execute(
-            insert(_LEASES)
-            .values(name=name, holder=holder, acquired_at=stamp, expires_at=expires)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        renewed = connection.execute(
-            update(_LEASES)
-            .where(_LEASES.c.name == name, _LEASES.c.holder == holder)
-            .values(expires_at=expires)
-        )
-        return renewed.rowcount == 1
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    connection.execute(delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.expires_at < stamp))
+    connection.execute(
+        insert(_LEASES)
+        .values(name=name, holder=holder, acquired_at=stamp, expires_at=expires)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    renewed = connection.execute(
+        update(_LEASES)
+        .where(_LEASES.c.name == name, _LEASES.c.holder == holder)
+        .values(expires_at=expires)
+    )
+    return renewed.rowcount == 1
 
 
 def release(engine: Engine, name: str, holder: str) -> None:
     """Let go of a lease (only if still ours), so that the next holder need not wait."""
     with engine.begin() as connection:
-        connection.execute(
-            delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.holder == holder)
-        )
+        give_back(connection, name, holder)
+
+
+def give_back(connection: Connection, name: str, holder: str) -> None:
+    """`release` in the caller's transaction."""
+    connection.execute(delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.holder == holder))
 
 
 def current_holder(engine: Engine, name: str) -> str | None:

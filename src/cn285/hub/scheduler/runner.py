@@ -23,6 +23,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
+from cn285.hub.connections import POOL
 from cn285.hub.scheduler import leases
 from cn285.hub.scheduler.jobs import run_job
 from cn285.hub.scheduler.timeline import Timeline
@@ -94,6 +95,7 @@ class Scheduler:
                 self._deactivate("stopping")
                 leases.release(self.engine, LEADER, self.holder)
             _ACTIVE = None
+            POOL.close()
 
     def _activate(self) -> None:
         scheduler = BackgroundScheduler(

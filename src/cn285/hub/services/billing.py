@@ -207,11 +207,17 @@ def _due_count(until: dt.date):
     )
 
 
-def due_contracts(engine: Engine, until: dt.date) -> int:
-    """How many contracts may have something to bill by `until` (a cheap look at an index:
-    frequent runs skip the work when it is 0)."""
+def idle(engine: Engine, until: dt.date) -> bool:
+    """Whether a run up to `until` would have nothing to do: no contract may be due and no
+    stored invoice waits for its number (two looks at indexes: scheduled runs skip the
+    run's bookkeeping when both are empty)."""
     with engine.connect() as connection:
-        return connection.scalar(_due_count(until)) or 0
+        if connection.scalar(_due_count(until)):
+            return False
+        return (
+            connection.scalar(select(_INVOICES.c.id).where(_INVOICES.c.number.is_(None)).limit(1))
+            is None
+        )
 
 
 def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:

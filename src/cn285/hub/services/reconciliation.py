@@ -15,6 +15,7 @@ never reads as `ok`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -244,12 +245,29 @@ _INVOICE_COLUMNS = select(
     models.Invoice.total,
     models.Invoice.amount_paid,
     models.Invoice.payment_status,
+    models.Invoice.issued_at,
 ).where(models.Invoice.number.is_not(None))  # type: ignore[union-attr]
 
 
+def _last_invoice_sync(engine: Engine, connector: str) -> dt.datetime | None:
+    """When the connector's last completed invoices sync started: invoices issued since
+    then are waiting for the next one, not missing (a reconciliation at 04:00 must not
+    report the invoices of 03:59)."""
+    with Session(engine) as session:
+        return session.scalar(
+            select(func.max(models.SyncRun.started_at)).where(
+                models.SyncRun.connector == connector,
+                models.SyncRun.stream == "invoices",
+                models.SyncRun.status == "completed",
+            )
+        )
+
+
 def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, run: _Run) -> None:
+    cutoff = _last_invoice_sync(engine, connector.name)
     for rows in _batches(engine, _INVOICE_COLUMNS, models.Invoice.id):
-        batch = [LocalInvoice(*row[1:]) for row in rows]
+        batch = [LocalInvoice(*row[1:-1]) for row in rows]
+        issued_at = {row[1]: row[-1] for row in rows}
         numbers = [inv.number for inv in batch]
         with Session(engine) as session:
             bound = _bindings(session, connector.name, "invoice", numbers)
@@ -270,6 +288,7 @@ def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, r
         for r in policy.call(partial(connector.lookup_invoices, unbound)) if unbound else []:
             found.setdefault(r.number or "", []).append(r)
         findings: list[Finding] = []
+        waiting = 0
         for inv in batch:
             if inv.number in bound:
                 document = remote.get(bound[inv.number])
@@ -282,10 +301,14 @@ def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, r
                 first, *others = found[inv.number]
                 findings.append(compare.unlinked_invoice(inv, first))
                 findings += [compare.duplicate_in_erp(other, None) for other in others]
+            elif cutoff is not None and (issued_at[inv.number] or cutoff) > cutoff:
+                waiting += 1
             else:
                 error = errors.get(inv.number)
                 findings.append(compare.missing_in_erp(inv, "not_pushed", error=error))
         run.record(findings, "invoices", len(batch))
+        if waiting:
+            run.checked["awaiting_sync"] = run.checked.get("awaiting_sync", 0) + waiting
 
 
 def _erp_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, run: _Run) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -719,6 +719,7 @@ def _payments(
     run: StreamRun,
     progress: Progress | None,
 ) -> None:
+    invoices = models.Invoice.__table__  # type: ignore[attr-defined]
     with Session(engine) as session:
         rows = session.execute(
             select(models.Invoice.number, models.ExternalBinding.remote_id)
@@ -737,12 +738,22 @@ def _payments(
         chunk = remote_ids[part : part + PAYMENT_BATCH]
         statuses = policy.call(lambda chunk=chunk: connector.pull_payments(chunk))
         with session_scope(engine) as session:
+            # one read and one write per chunk, not a round trip per invoice
+            current = {
+                row.number: row
+                for row in session.execute(
+                    select(
+                        invoices.c.id,
+                        invoices.c.number,
+                        invoices.c.total,
+                        invoices.c.payment_status,
+                        invoices.c.amount_paid,
+                    ).where(invoices.c.number.in_([by_remote[r] for r in chunk]))
+                )
+            }
+            changes = []
             for status in statuses:
-                invoice = session.scalars(
-                    select(models.Invoice).where(
-                        models.Invoice.number == by_remote[status.remote_id]
-                    )
-                ).first()
+                invoice = current.get(by_remote[status.remote_id])
                 if invoice is None:
                     continue
                 paid = abs(invoice.total) - status.amount_residual
@@ -751,9 +762,15 @@ def _payments(
                 if invoice.payment_status == status.state and invoice.amount_paid == paid:
                     run.unchanged += 1
                     continue
-                invoice.payment_status, invoice.amount_paid = status.state, paid
-                session.add(invoice)
+                changes.append({"b_id": invoice.id, "b_state": status.state, "b_paid": paid})
                 run.updated += 1
+            if changes:
+                session.connection().execute(
+                    update(invoices)
+                    .where(invoices.c.id == bindparam("b_id"))
+                    .values(payment_status=bindparam("b_state"), amount_paid=bindparam("b_paid")),
+                    changes,
+                )
 
 
 # -- journal entries ----------------------------------------------------------------------
