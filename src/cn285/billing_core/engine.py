@@ -52,13 +52,18 @@ def _sort_key(action: Action) -> tuple[date, int]:
 
 
 @dataclass
-class _Index:
+class ActionIndex:
+    """Each line's actions, as delivered (a contract-wide action reaches all its lines,
+    transferred ones included), and the contracts' holders and price lists over time:
+    public, so that services needing the engine's reading of actions (termination notices)
+    use it instead of a copy."""
+
     timelines: ContractTimelines
     delivered: dict[str, list[Action]]
     home: dict[str, str]  # line ref -> contract that declares it
 
 
-def _index(book: Book) -> _Index:
+def action_index(book: Book) -> ActionIndex:
     holders = {c.code: [(date.min, c.customer)] for c in book.contracts.values()}
     price_lists = {
         c.code: [(date.min, book.price_lists[c.price_list])] for c in book.contracts.values()
@@ -87,7 +92,7 @@ def _index(book: Book) -> _Index:
                     delivered[ref].append(action)
         if kind is ActionKind.TRANSFER:
             holding[action.line] = action.to_contract  # type: ignore[index,assignment]
-    return _Index(ContractTimelines(holders, price_lists), delivered, home)
+    return ActionIndex(ContractTimelines(holders, price_lists), delivered, home)
 
 
 @dataclass
@@ -101,7 +106,7 @@ class Billed:
 def rate_book(
     book: Book,
     until: date,
-    index: _Index | None = None,
+    index: ActionIndex | None = None,
     next_due: dict[str, date | None] | None = None,
 ) -> list[Charge]:
     """Every charge due on or before `until`, line by line.
@@ -109,13 +114,13 @@ def rate_book(
     With `next_due`, also records for each contract the first later date on which one of
     its lines may charge (an invoice date, an action taking effect, threshold usage).
     """
-    index = index or _index(book)
+    index = index or action_index(book)
     charges: dict[str, list[Charge]] = {}
     cascades: list[tuple[LineContext, str]] = []
     for order, (contract, line) in enumerate(
         (c, ln) for c in book.contracts.values() for ln in c.lines
     ):
-        ctx = _context(book, index, contract, line, order)
+        ctx = line_context(book, index, contract, line, order)
         if line.kind is LineKind.CASCADE:
             cascades.append((ctx, contract.ref(line.of)))  # type: ignore[arg-type]
             continue
@@ -139,7 +144,9 @@ def rate_book(
     return [charge for line_charges in charges.values() for charge in line_charges]
 
 
-def _context(book: Book, index: _Index, contract: Contract, line: Line, order: int) -> LineContext:
+def line_context(
+    book: Book, index: ActionIndex, contract: Contract, line: Line, order: int
+) -> LineContext:
     ref = contract.ref(line)
     actions = index.delivered[ref]
     early = [a for a in actions if a.on is None]
@@ -189,7 +196,7 @@ def bill(book: Book, until: date) -> list[Invoice]:
 def bill_with_next(book: Book, until: date) -> Billed:
     """`bill`, plus the next date each contract may be due (what a store keeps)."""
     with _without_cycle_collection():
-        index = _index(book)
+        index = action_index(book)
         next_due: dict[str, date | None] = {code: None for code in book.contracts}
         charges = rate_book(book, until, index, next_due)
         invoices = build_invoices(

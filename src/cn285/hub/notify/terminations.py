@@ -19,7 +19,7 @@ from datetime import date
 
 from cn285.billing_core.calendar import ONE_DAY
 from cn285.billing_core.contracts import Action, ActionKind
-from cn285.billing_core.engine import Book, _context, _Index, _index  # the engine's own rules
+from cn285.billing_core.engine import ActionIndex, Book, action_index, line_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ def terminations(book: Book, action_ids: Collection[int]) -> dict[int, Terminati
     The book must hold the contracts of those actions and every contract linked to them by
     a transfer (`services.book.load_book` takes care of that given the codes)."""
     wanted = set(action_ids)
-    index = _index(book)
+    index = action_index(book)
     found: dict[int, list[tuple[LineEnd, str]]] = {i: [] for i in wanted}
     actions: dict[int, Action] = {}
     order = 0
@@ -69,7 +69,7 @@ def terminations(book: Book, action_ids: Collection[int]) -> dict[int, Terminati
             targets = [a for a in delivered if a.kind is ActionKind.TERMINATE and a.seq in wanted]
             if not targets:
                 continue
-            ctx = _context(book, index, contract, line, order)
+            ctx = line_context(book, index, contract, line, order)
             dated = ctx.dated
             final = ctx.terms_at([*ctx.early, *dated], dated[-1].on)  # type: ignore[arg-type]
             for action in targets:
@@ -96,7 +96,9 @@ def terminations(book: Book, action_ids: Collection[int]) -> dict[int, Terminati
     return result
 
 
-def _termination(index: _Index, action: Action, ends: list[tuple[LineEnd, str]]) -> Termination:
+def _termination(
+    index: ActionIndex, action: Action, ends: list[tuple[LineEnd, str]]
+) -> Termination:
     lines = tuple(sorted((end for end, _ in ends), key=lambda e: e.ref))
     last = max(line.last_day for line in lines)
     if action.line is not None:

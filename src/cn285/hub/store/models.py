@@ -115,6 +115,8 @@ class ContractAction(SQLModel, table=True):
     """
 
     __tablename__ = "contract_action"
+    #: termination notices look up terminations by kind and day
+    __table_args__ = (Index("ix_contract_action_kind_on", "kind", "on"),)
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)
     on: dt.date | None = None

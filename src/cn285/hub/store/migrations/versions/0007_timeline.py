@@ -1,5 +1,5 @@
 """timeline: APScheduler's job store, job runs, leases, work items, notifications,
-reconciliation runs
+reconciliation runs; contract actions indexed by kind and day
 
 Revision ID: 0007
 Revises: 0006
@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_contract_action_kind_on", "contract_action", ["kind", "on"], unique=False)
     op.create_table(
         "job_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -139,6 +140,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_contract_action_kind_on", table_name="contract_action")
     op.drop_index("ix_reconciliation_item_run_id", table_name="reconciliation_item")
 
     op.drop_table("reconciliation_item")
