@@ -1,0 +1,1 @@
+"""Importing CSV files: customers, catalog, contracts, usage, history (`cn285 import`)."""
