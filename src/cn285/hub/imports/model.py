@@ -97,6 +97,10 @@ class Kind(Protocol):
 
     name: ClassVar[str]  # as on the command line: customers, usage, …
     columns: ClassVar[Sequence[Column]]
+    #: a column whose consecutive equal values make one record of several rows (an invoice
+    #: and its lines): the engine never splits such a group across batches, and refuses or
+    #: imports it whole. None: one row, one record.
+    group: ClassVar[str | None]
 
     def check(self, session: Session, rows: Sequence[Row], values: Values) -> Checked: ...
 
