@@ -185,6 +185,14 @@ from cn285.hub.commands.reconcile import reconcile_command  # noqa: E402  (store
 
 app.command("reconcile")(reconcile_command)
 
+from cn285.hub.commands.imports import import_command  # noqa: E402  (CSV imports)
+
+app.command("import")(import_command)
+
+from cn285.hub.commands.quotes import quote_app  # noqa: E402  (quotes and e-signature)
+
+app.add_typer(quote_app, name="quote")
+
 from cn285.sandboxes.cli import sandbox_app  # noqa: E402  (the ERP sandboxes' commands)
 
 app.add_typer(sandbox_app, name="sandbox")

@@ -15,6 +15,7 @@ from cn285.hub.api.routes import (
     contracts,
     invoices,
     notifications,
+    quotes,
     reconciliation,
     revrec,
     runs,
@@ -43,8 +44,12 @@ def create_app(engine: Engine, account_plan: AccountPlan | None = None) -> FastA
         revrec,
         notifications,
         reconciliation,
+        quotes,
     ):
         app.include_router(module.router)
+    from cn285.hub.api.routes import imports  # CSV import jobs
+
+    app.include_router(imports.router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

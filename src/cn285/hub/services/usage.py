@@ -3,19 +3,23 @@
 A record is checked against its line (it must exist, be a usage line, carry what the
 line's aggregation needs, and fall in a period not yet invoiced); a batch is all or
 nothing, and a record already received (same line and id) is ignored, never doubled.
+The rules (`usage_line`, `check_usage`) and the steps around a write (`lock_contracts`,
+`line_infos`, `insert_records`, `move_next_due`) are shared with the CSV import of usage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, any_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -41,8 +45,10 @@ class Ingested:
         return self.received - self.created
 
 
-@dataclass
-class _LineInfo:
+@dataclass(frozen=True)
+class LineInfo:
+    """What the rules need to know about a line, read once per batch (shared: frozen)."""
+
     contract: str
     kind: str
     start: dt.date
@@ -58,16 +64,8 @@ def ingest(session: Session, records: list[Mapping[str, Any]]) -> Ingested:
     if not records:
         return Ingested(0, 0)
     refs = sorted({str(r.get("line")) for r in records if isinstance(r, Mapping)})
-    contracts = sorted({ref.split("/", 1)[0] for ref in refs if "/" in ref})
-    # Lock the contracts first (a billing run of theirs waits, or ran before we read what it
-    # invoiced), and tell a run computing them meanwhile that their usage changed.
-    for part in chunks(contracts):
-        session.execute(
-            update(models.Contract)
-            .where(models.Contract.code.in_(part))  # type: ignore[attr-defined]
-            .values(version=models.Contract.version + 1)
-        )
-    lines = _line_infos(session, refs)
+    lock_contracts(session, {ref.split("/", 1)[0] for ref in refs if "/" in ref})
+    lines = line_infos(session, refs)
     problems: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
     earliest: dict[str, dt.date] = {}  # progressive lines: first day with new usage
@@ -87,14 +85,38 @@ def ingest(session: Session, records: list[Mapping[str, Any]]) -> Ingested:
     if problems:
         raise Invalid(problems)
     created = insert_records(session, rows)
-    for contract, day in earliest.items():  # threshold billing may now be due earlier
-        session.execute(
-            update(models.Contract)
-            .where(models.Contract.code == contract)
-            .where((models.Contract.next_due.is_(None)) | (models.Contract.next_due > day))  # type: ignore[union-attr,operator]
-            .values(next_due=day)
-        )
+    move_next_due(session, earliest)
     return Ingested(len(records), created)
+
+
+def lock_contracts(session: Session, contracts: Iterable[str]) -> None:
+    """Lock the contracts before reading what they invoiced (a billing run of theirs waits,
+    or ran before we read it), and tell a run computing them meanwhile that their usage
+    changed (their version moves)."""
+    codes = sorted(set(contracts))
+    if codes:
+        table = models.Contract.__table__  # type: ignore[attr-defined]
+        session.execute(
+            update(table)
+            .where(_among(session, table.c.code, codes))
+            .values(version=table.c.version + 1)
+        )
+
+
+def move_next_due(session: Session, earliest: Mapping[str, dt.date]) -> None:
+    """Contract -> first day with new usage on a progressive line: threshold billing may now
+    be due earlier."""
+    if not earliest:
+        return
+    table = models.Contract.__table__  # type: ignore[attr-defined]
+    day = bindparam("b_day", type_=table.c.next_due.type)
+    session.execute(
+        update(table)
+        .where(table.c.code == bindparam("b_code"))
+        .where(table.c.next_due.is_(None) | (table.c.next_due > day))
+        .values(next_due=day),
+        [{"b_code": code, "b_day": first} for code, first in sorted(earliest.items())],
+    )
 
 
 def insert_records(session: Session, rows: list[dict[str, Any]]) -> int:
@@ -136,9 +158,13 @@ class _Static:
 
 
 _STATIC: WeakKeyDictionary[Engine, dict[str, _Static]] = WeakKeyDictionary()
+#: per engine: the company's time zone and, in it, the unbilled info of each line met
+_INFOS: WeakKeyDictionary[Engine, tuple[str, dict[str, LineInfo]]] = WeakKeyDictionary()
 
 
-def _line_infos(session: Session, refs: Iterable[str]) -> dict[str, _LineInfo]:
+def line_infos(session: Session, refs: Iterable[str]) -> dict[str, LineInfo]:
+    """The lines called `refs` (CONTRACT/LINE) that exist; their static part is cached per
+    engine, what they invoiced is read each time."""
     cache = _STATIC.setdefault(session.get_bind(), {})  # type: ignore[arg-type]
     wanted = set(refs)
     missing = sorted({ref.split("/", 1)[0] for ref in wanted - cache.keys() if ref.count("/") == 1})
@@ -171,37 +197,57 @@ def _line_infos(session: Session, refs: Iterable[str]) -> dict[str, _LineInfo]:
                 t_qty is not None or t_amount is not None or period == "none",
             )
     default_zone = settings.timezone(session)
-    zones: dict[str | None, ZoneInfo] = {}
-    infos: dict[str, _LineInfo] = {}
-    for ref in wanted:
+    zone_of, built = _INFOS.get(session.get_bind(), ("", {}))  # type: ignore[call-overload]
+    if zone_of != default_zone:
+        built = {}
+        _INFOS[session.get_bind()] = (default_zone, built)  # type: ignore[index]
+    for ref in wanted - built.keys():  # first met by this engine in this zone
         static = cache.get(ref)
-        if static is None:
-            continue
-        if static.zone not in zones:
-            zones[static.zone] = ZoneInfo(static.zone or default_zone)
-        infos[ref] = _LineInfo(
-            static.contract,
-            static.kind,
-            static.start,
-            static.end,
-            static.aggregation,
-            zones[static.zone],
-            None,
-            static.progressive,
-        )
-    usage_refs = sorted(ref for ref, info in infos.items() if info.kind == "usage")
-    for part in chunks(usage_refs):
-        for ref, through in session.execute(
-            select(models.InvoiceLine.line_ref, func.max(models.InvoiceLine.end))
-            .where(models.InvoiceLine.line_ref.in_(part))  # type: ignore[attr-defined]
-            .group_by(models.InvoiceLine.line_ref)
-        ):
-            infos[ref].billed_through = through
+        if static is not None:
+            built[ref] = LineInfo(
+                static.contract,
+                static.kind,
+                static.start,
+                static.end,
+                static.aggregation,
+                ZoneInfo(static.zone or default_zone),
+                None,
+                static.progressive,
+            )
+    known = built.get
+    infos = {ref: info for ref in wanted if (info := known(ref)) is not None}
+    # every line, not only the usage ones: the rules read billed_through of usage lines only
+    for ref, through in billed_through(session, infos).items():
+        infos[ref] = replace(infos[ref], billed_through=through)
     return infos
 
 
+def billed_through(session: Session, refs: Iterable[str]) -> dict[str, dt.date]:
+    """Line -> the last day of its invoiced periods, for the lines invoiced so far."""
+    keys = list(set(refs))
+    if not keys:
+        return {}
+    lines = models.InvoiceLine.__table__  # type: ignore[attr-defined]
+    return dict(
+        session.execute(  # type: ignore[arg-type]
+            select(lines.c.line_ref, func.max(lines.c.end))
+            .where(_among(session, lines.c.line_ref, keys))
+            .group_by(lines.c.line_ref)
+        ).all()
+    )
+
+
+def _among(session: Session, column: Any, keys: Sequence[str]) -> Any:
+    """`column IN keys` as one bound parameter however many keys there are (an array on
+    PostgreSQL, a JSON array on SQLite): a batch of thousands is one short statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("keys", list(keys), type_=postgresql.ARRAY(String)))
+    each = func.json_each(bindparam("keys", json.dumps(list(keys)))).table_valued("value")
+    return column.in_(select(each.c.value))
+
+
 def _row(
-    record: Any, i: int, lines: dict[str, _LineInfo], problems: list[tuple[str, str]]
+    record: Any, i: int, lines: dict[str, LineInfo], problems: list[tuple[str, str]]
 ) -> dict[str, Any] | None:
     where = f"[{i}]"
     if not isinstance(record, Mapping):
@@ -212,52 +258,28 @@ def _row(
         problems.append((f"{where}.{sorted(unknown)[0]}", "unknown field"))
         return None
     ref = record.get("line")
-    info = lines.get(ref) if isinstance(ref, str) else None
-    if info is None:
-        problems.append((f"{where}.line", f"unknown line {ref!r} (write CONTRACT/LINE)"))
-        return None
-    if info.kind != "usage":
-        problems.append((f"{where}.line", f"{ref} is a {info.kind} line, not a usage line"))
-        return None
-    client_id = record.get("id")
-    if not isinstance(client_id, str | int) or isinstance(client_id, bool) or client_id == "":
-        problems.append((f"{where}.id", "required: the sender's id of the record (a string)"))
-        return None
-    duration = info.aggregation.kind == "duration"
     try:
-        if duration:
-            at = _instant(record.get("start"), info.zone, f"{where}.start")
-            end = _instant(record.get("end"), info.zone, f"{where}.end")
+        info = usage_line(ref, lines)
+        client_id = record.get("id")
+        if not isinstance(client_id, str | int) or isinstance(client_id, bool) or client_id == "":
+            raise Problem("id", "required: the sender's id of the record (a string)")
+        if info.aggregation.kind == "duration":
+            at = _instant(record.get("start"), info.zone, "start")
+            end = _instant(record.get("end"), info.zone, "end")
             if record.get("at") is not None:
-                raise _Bad(f"{where}.at", f"{ref} counts time: give start and end")
-            if end < at:
-                raise _Bad(f"{where}.end", "a session cannot end before it starts")
+                raise Problem("at", f"{ref} counts time: give start and end")
         else:
-            at = _instant(record.get("at"), info.zone, f"{where}.at")
+            at = _instant(record.get("at"), info.zone, "at")
             end = None
             if record.get("start") is not None or record.get("end") is not None:
-                raise _Bad(f"{where}.start", "start and end are for duration aggregation")
-        quantity = _quantity(
-            record.get("quantity"), f"{where}.quantity", info.aggregation.needs_quantity
-        )
+                raise Problem("start", "start and end are for duration aggregation")
+        quantity = _quantity(record.get("quantity"), "quantity")
         properties = record.get("properties")
         if properties is not None and not isinstance(properties, Mapping):
-            raise _Bad(f"{where}.properties", "an object of named values")
-        if info.aggregation.kind == "distinct" and (
-            not properties or info.aggregation.argument not in properties
-        ):
-            raise _Bad(f"{where}.properties", f"needs property {info.aggregation.argument!r}")
-        day = at.astimezone(info.zone).date()
-        if day < info.start or (info.end is not None and day > info.end):
-            raise _Bad(f"{where}.at", f"usage on {day} is outside the service of {ref}")
-        if info.billed_through is not None and day <= info.billed_through:
-            raise _Bad(
-                f"{where}.at",
-                f"usage on {day} falls in a period of {ref} already "
-                f"invoiced (through {info.billed_through})",
-            )
-    except _Bad as bad:
-        problems.append((bad.field, bad.message))
+            raise Problem("properties", "an object of named values")
+        check_usage(str(ref), info, at, end, quantity, properties)
+    except Problem as bad:
+        problems.append((f"{where}.{bad.field}", bad.message))
         return None
     return {
         "line_ref": ref,
@@ -269,8 +291,59 @@ def _row(
     }
 
 
-class _Bad(Exception):
+def usage_line(ref: Any, lines: Mapping[str, LineInfo]) -> LineInfo:
+    """The usage line called `ref`; Problem("line", …) when there is none."""
+    info = lines.get(ref) if isinstance(ref, str) else None
+    if info is None:
+        raise Problem("line", f"unknown line {ref!r} (write CONTRACT/LINE)")
+    if info.kind != "usage":
+        raise Problem("line", f"{ref} is a {info.kind} line, not a usage line")
+    return info
+
+
+def check_usage(
+    ref: str,
+    info: LineInfo,
+    at: dt.datetime,
+    end: dt.datetime | None,
+    quantity: Decimal | None,
+    properties: Mapping[str, Any] | None,
+) -> dt.date:
+    """The rules a usage record of line `ref` obeys however it arrives (API or file): what
+    the line's aggregation needs, its service dates, its invoiced periods. Returns the day
+    of the record in the contract's time zone; Problem(field, …) otherwise (`at` is the
+    start of a session for duration lines)."""
+    aggregation = info.aggregation
+    if aggregation.kind == "duration":
+        if end is None:
+            raise Problem("end", f"required: {ref} counts time, give the end of the session")
+        if end < at:
+            raise Problem("end", "a session cannot end before it starts")
+    elif end is not None:
+        raise Problem("end", "start and end are for duration aggregation")
+    if quantity is None and aggregation.needs_quantity:
+        raise Problem("quantity", "required for this line's aggregation")
+    if aggregation.kind == "distinct" and (
+        not properties or aggregation.argument not in properties
+    ):
+        raise Problem("properties", f"needs property {aggregation.argument!r}")
+    day = at.astimezone(info.zone).date()
+    if day < info.start or (info.end is not None and day > info.end):
+        raise Problem("at", f"usage on {day} is outside the service of {ref}")
+    if info.billed_through is not None and day <= info.billed_through:
+        raise Problem(
+            "at",
+            f"usage on {day} falls in a period of {ref} already "
+            f"invoiced (through {info.billed_through})",
+        )
+    return day
+
+
+class Problem(Exception):
+    """A record breaking a rule: the field at fault and why."""
+
     def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
 
 
@@ -281,23 +354,21 @@ def _instant(value: Any, zone: ZoneInfo, field: str) -> dt.datetime:
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise _Bad(field, f"{value!r} is not an ISO 8601 instant") from None
+            raise Problem(field, f"{value!r} is not an ISO 8601 instant") from None
     else:
-        raise _Bad(field, "required: an ISO 8601 instant such as 2026-01-20T10:00:00Z")
+        raise Problem(field, "required: an ISO 8601 instant such as 2026-01-20T10:00:00Z")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
-def _quantity(value: Any, field: str, required: bool) -> Decimal | None:
+def _quantity(value: Any, field: str) -> Decimal | None:
     if value is None:
-        if required:
-            raise _Bad(field, "required for this line's aggregation")
         return None
     if isinstance(value, bool | float):
-        raise _Bad(field, "a decimal written as a string or an integer, not a float")
+        raise Problem(field, "a decimal written as a string or an integer, not a float")
     try:
         quantity = Decimal(value) if isinstance(value, int | str | Decimal) else None
     except InvalidOperation:
         quantity = None
     if quantity is None or not quantity.is_finite():
-        raise _Bad(field, f"{value!r} is not a decimal number")
+        raise Problem(field, f"{value!r} is not a decimal number")
     return quantity

@@ -482,3 +482,67 @@ class ReconciliationItem(SQLModel, table=True):
     local_key: str | None = Field(default=None, max_length=130)
     remote_id: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)
+
+
+class ImportJob(SQLModel, table=True):
+    """A CSV import uploaded over the API and run in the background; polled for its status."""
+
+    __tablename__ = "import_job"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    mode: str = Field(max_length=16)  # strict | recovery
+    dry_run: bool = False
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSONText)  # declared dialect
+    status: str = Field(default="queued", max_length=16)  # queued | running | done | failed
+    #: the import's own verdict once done: imported, partial, refused, checked, invalid, …
+    outcome: str | None = Field(default=None, max_length=16)
+    dialect: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error_count: int = 0
+    errors: list[Any] = Field(default_factory=list, sa_type=JSONText)  # the first ones
+    error: str | None = None  # why a failed job failed (a file-level error, a crash)
+    file_path: str | None = None  # the uploaded file, removed once the job ends
+    rejects_path: str | None = None
+    actor: str = Field(default="api", max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Quote(SQLModel, table=True):
+    """A quote for a customer; its versions are its revisions, and one signed version
+    becomes the contract `contract_code` (unique: a quote yields one contract, once)."""
+
+    __tablename__ = "quote"
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=64, unique=True, index=True)
+    customer_code: str = Field(foreign_key="customer.code", max_length=64, index=True)
+    title: str = Field(default="", max_length=255)
+    contract_code: str | None = Field(default=None, max_length=64, unique=True)
+    actor: str = Field(default="system", max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+
+
+class QuoteVersion(SQLModel, table=True):
+    """One immutable revision of a quote: its content never changes, only its status."""
+
+    __tablename__ = "quote_version"
+    __table_args__ = (UniqueConstraint("quote_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int = Field(foreign_key="quote.id", index=True)
+    number: int
+    content: dict[str, Any] = Field(sa_type=JSONText)  # a `QuoteContent`, as declared
+    status: str = Field(default="draft", max_length=16)  # draft|sent|signed|declined|expired
+    provider: str | None = Field(default=None, max_length=32)
+    #: the provider's id of the signature request; webhooks find the version by it
+    provider_ref: str | None = Field(default=None, max_length=128, unique=True)
+    signing_link: str | None = Field(default=None, max_length=1000)
+    signer: dict[str, Any] | None = Field(default=None, sa_type=JSONText)
+    actor: str = Field(default="system", max_length=64)
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,189 @@
+"""CSV imports over HTTP: upload a file as the request body, then poll the job.
+
+The upload is streamed to a file and imported in a background thread (a file of a million
+rows outlasts any HTTP timeout); `GET /v1/imports/{id}` tells where it is, and
+`/v1/imports/{id}/rejects` returns the refused rows to correct and upload again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from cn285.hub.api.deps import DB, CallerDep
+from cn285.hub.api.pagination import MAX_ID
+from cn285.hub.imports import jobs
+from cn285.hub.imports.dialect import ImportFileError, detect
+from cn285.hub.imports.kinds import MODULES
+from cn285.hub.services.errors import NotFound
+from cn285.hub.store import models
+
+router = APIRouter(prefix="/v1", tags=["imports"])
+JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_CHARSETS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "windows-1252"}
+
+
+class ImportErrorOut(BaseModel):
+    line: int | None
+    column: str | None
+    message: str
+
+
+class ProgressOut(BaseModel):
+    bytes_read: int
+    total_bytes: int
+
+
+class ImportJobOut(BaseModel):
+    id: int
+    kind: str
+    mode: str
+    dry_run: bool
+    status: str  # queued | running | done | failed
+    outcome: str | None  # once done: imported, partial, refused, checked, invalid, interrupted
+    dialect: dict[str, str] | None
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    error_count: int
+    errors: list[ImportErrorOut]
+    error: str | None
+    rejects_url: str | None
+    progress: ProgressOut | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def _out(job: models.ImportJob) -> ImportJobOut:
+    assert job.id is not None
+    moving = jobs.progress(job.id)
+    return ImportJobOut(
+        **{
+            name: getattr(job, name)
+            for name in ImportJobOut.model_fields
+            if name not in ("rejects_url", "progress", "errors")
+        },
+        errors=[ImportErrorOut(**e) for e in job.errors],
+        rejects_url=f"/v1/imports/{job.id}/rejects" if job.rejects_path else None,
+        progress=ProgressOut(bytes_read=moving[0], total_bytes=moving[1]) if moving else None,
+    )
+
+
+@router.post(
+    "/imports/{kind}",
+    response_model=ImportJobOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={415: {"description": "multipart upload: send the file as the body"}},
+)
+async def upload(
+    kind: str,
+    request: Request,
+    response: Response,
+    who: CallerDep,
+    mode: Literal["strict", "recovery"] = "strict",
+    dry_run: bool = False,
+    delimiter: Annotated[str | None, Query(description=", ; or tab")] = None,
+    encoding: Annotated[str | None, Query(description="utf-8, utf-8-sig or cp1252")] = None,
+    decimal: Annotated[str | None, Query(description=". or ,")] = None,
+    date_format: Literal["iso", "dmy"] | None = None,
+) -> ImportJobOut:
+    """Import a CSV file sent as the request body (`Content-Type: text/csv`); the dialect is
+    detected unless declared. Answers 202 with the job to poll."""
+    if kind not in MODULES:
+        raise NotFound("import kind", kind)
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            "send the file itself as the request body (Content-Type: text/csv)",
+        )
+    folder = jobs.upload_folder(getattr(request.app.state, "import_dir", None))
+    target = await run_in_threadpool(_new_upload, folder, kind)
+    size = 0
+    try:
+        with target.open("wb") as stream:
+            async for chunk in request.stream():
+                size += len(chunk)
+                await run_in_threadpool(stream.write, chunk)
+    except BaseException:  # the client went away: no half upload is kept
+        target.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise HTTPException(422, "the request body is empty: send the CSV file")
+    declared = {
+        "delimiter": delimiter,
+        "encoding": encoding,
+        "decimal": decimal,
+        "date_format": date_format,
+    }
+    try:  # options and the file's dialect now, so that a bad upload is told at once
+        await run_in_threadpool(detect, target, declared)
+    except ImportFileError as exc:
+        target.unlink(missing_ok=True)
+        raise HTTPException(422, jobs.api_message(str(exc))) from None
+    engine = request.app.state.engine
+    job = await run_in_threadpool(
+        jobs.create_job,
+        engine,
+        kind,
+        target,
+        mode=mode,
+        dry_run=dry_run,
+        declared=declared,
+        actor=who.name,
+    )
+    assert job.id is not None
+    jobs.start(engine, job.id, folder)
+    response.headers["Location"] = f"/v1/imports/{job.id}"
+    return _out(job)
+
+
+def _new_upload(folder: FilePath, kind: str) -> FilePath:
+    handle, name = tempfile.mkstemp(prefix=f"upload-{kind}-", suffix=".csv", dir=folder)
+    os.close(handle)
+    return FilePath(name)
+
+
+@router.get("/imports/{job_id}", response_model=ImportJobOut)
+def get_job(job_id: JobId, db: DB, _: CallerDep) -> ImportJobOut:
+    """Where the job is; once done, what the import did (the first errors with their line
+    and column)."""
+    return _out(_job(db, job_id))
+
+
+@router.get(
+    "/imports/{job_id}/rejects",
+    response_class=FileResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_rejects(job_id: JobId, db: DB, _: CallerDep) -> Any:
+    """The refused rows, in the uploaded file's dialect, with an `error` column: correct them
+    and upload the file again as is."""
+    job = _job(db, job_id)
+    path = FilePath(job.rejects_path) if job.rejects_path else None
+    if path is None or not path.is_file():
+        raise NotFound("rejects file of import", str(job_id))
+    charset = _CHARSETS.get((job.dialect or {}).get("encoding", "utf-8"), "utf-8")
+    return FileResponse(
+        path,
+        media_type=f"text/csv; charset={charset}",
+        filename=f"{job.kind}-{job_id}-rejects.csv",
+    )
+
+
+def _job(db: DB, job_id: int) -> models.ImportJob:
+    job = db.get(models.ImportJob, job_id)
+    if job is None:
+        raise NotFound("import", str(job_id))
+    return job

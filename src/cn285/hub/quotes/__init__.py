@@ -1,0 +1,1 @@
+"""Quotes: versioned offers that become contracts once the customer signs one version."""
