@@ -151,3 +151,21 @@ def test_catalog_templates_import_as_they_are(db_url, tmp_path):
 
         assert result.exit_code == 0, result.output
         assert "1 row: 1 created" in result.stdout
+
+
+def test_a_store_change_during_the_write_stops_with_a_message_not_a_traceback(
+    tmp_path, db_url, monkeypatch
+):
+    from cn285.hub.imports.kinds import customers
+    from cn285.hub.services.errors import Conflict
+
+    def conflicting(self, session, records, actor):
+        raise Conflict("contract K-1 was invoiced through 2026-03-31 meanwhile")
+
+    monkeypatch.setattr(customers.KIND, "write", conflicting)
+    path = write(tmp_path / "customers.csv", *GOOD)
+    result = cn285("import", "customers", str(path), "--db", db_url)
+    assert result.exit_code == 1
+    assert "stopped: contract K-1 was invoiced through 2026-03-31 meanwhile" in result.output
+    assert "run the import again" in result.output
+    assert count(db_url, models.Customer) == 0

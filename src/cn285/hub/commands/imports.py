@@ -77,6 +77,7 @@ def import_command(
         return
     from cn285.hub.imports.dialect import ImportFileError
     from cn285.hub.imports.engine import run_import
+    from cn285.hub.services.errors import ServiceError
     from cn285.hub.store.database import open_engine
 
     path = Path(file)
@@ -108,6 +109,13 @@ def import_command(
     except (ImportFileError, ValueError) as exc:
         typer.echo(f"{path}: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
+    except ServiceError as exc:  # the store moved between a batch's checks and its write
+        typer.echo(
+            f"{path}: stopped: {exc}. The batches before it are stored; run the import "
+            "again (what is stored is recognised and skipped).",
+            err=True,
+        )
+        raise typer.Exit(EXIT_REFUSED) from None
     _summary(path, result)
     if result.status not in _SUCCESS:
         raise typer.Exit(EXIT_REFUSED)
