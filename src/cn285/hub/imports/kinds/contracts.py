@@ -102,6 +102,7 @@ class KIND:
     def write(self, session: Session, records: Sequence[Any], actor: str) -> Outcome:
         outcome = Outcome()
         stored = store.contracts_by_code(session, [h.code for h in records])
+        created: list[models.Contract] = []
         for header in records:
             current = stored.get(header.code)
             if current is None:
@@ -112,10 +113,7 @@ class KIND:
                     timezone=header.timezone,
                 )
                 session.add(row)
-                session.flush()
-                audit.record(
-                    session, actor, "create", "contract", header.code, None, audit.snapshot(row)
-                )
+                created.append(row)
                 stored[header.code] = row
                 outcome.created += 1
                 continue
@@ -136,6 +134,12 @@ class KIND:
                 session, actor, "update", "contract", header.code, before, audit.snapshot(current)
             )
             outcome.updated += 1
+        if created:  # one flush for the batch's new contracts, not a round trip each
+            session.flush()
+            for row in created:
+                audit.record(
+                    session, actor, "create", "contract", row.code, None, audit.snapshot(row)
+                )
         return outcome
 
 
