@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from cn285.hub.scheduler import leases
@@ -203,7 +202,7 @@ def run_job(
         held = leases.take(connection, lease, holder, ttl)
         if not held:
             record.status = "skipped"
-            record.summary = f"{_holder_of(connection, lease) or 'another process'} runs it"
+            record.summary = f"{leases.holder_of(connection, lease) or 'another process'} runs it"
             record.finished_at = now()
         _save(connection, record, interrupted_by=holder if held else None)
     if not held:
@@ -227,11 +226,6 @@ def run_job(
                 _save(connection, record)
             leases.give_back(connection, lease, holder)
     return record
-
-
-def _holder_of(connection, lease: str) -> str | None:
-    table = models.Lease.__table__  # type: ignore[attr-defined]
-    return connection.scalar(select(table.c.holder).where(table.c.name == lease))
 
 
 def _error(exc: Exception) -> str:

@@ -73,9 +73,14 @@ def give_back(connection: Connection, name: str, holder: str) -> None:
 def current_holder(engine: Engine, name: str) -> str | None:
     """Who holds lease `name` now (None when free or expired)."""
     with engine.connect() as connection:
-        row = connection.execute(
-            select(_LEASES.c.holder, _LEASES.c.expires_at).where(_LEASES.c.name == name)
-        ).first()
+        return holder_of(connection, name)
+
+
+def holder_of(connection: Connection, name: str) -> str | None:
+    """`current_holder` in the caller's transaction."""
+    row = connection.execute(
+        select(_LEASES.c.holder, _LEASES.c.expires_at).where(_LEASES.c.name == name)
+    ).first()
     if row is None or row.expires_at < now():
         return None
     return row.holder

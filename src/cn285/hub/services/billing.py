@@ -33,7 +33,7 @@ from cn285.billing_core.invoicing import Invoice
 from cn285.billing_core.pricing import PricingError
 from cn285.billing_core.tax import TaxError
 from cn285.hub.services import audit
-from cn285.hub.services.book import Catalog, chunks, load_book
+from cn285.hub.services.book import Catalog, DisjointSets, chunks, group_batches, load_book
 from cn285.hub.store import models
 from cn285.hub.store.bulk import insert_rows
 from cn285.hub.store.database import open_engine, session_scope
@@ -151,7 +151,7 @@ def run_billing(
     with Session(engine) as read:
         catalog = Catalog.load(read)
         expected = read.scalar(_due_count(until)) or 0
-        batches = _batches(_due_groups(read, until), batch_size)
+        batches = group_batches(_due_groups(read, until), batch_size)
         if queued:
             _bill_queued(engine, batches, until, run_id, collect, lease_seconds)
         elif workers > 1:
@@ -228,16 +228,8 @@ def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
     it is complete; only the few groups that links join are held until the end, so memory
     does not grow with the number of contracts.
     """
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    def union(a: str, b: str) -> None:
-        parent[find(a)] = find(b)
+    links = DisjointSets()
+    find, union = links.find, links.union
 
     for kind, contract, data in session.execute(
         select(_ACTIONS.c.kind, _ACTIONS.c.contract_code, _ACTIONS.c.data).where(
@@ -254,7 +246,7 @@ def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
         if customer is None or not codes:
             return
         nodes = [f"c:{customer}", *(f"k:{c}" for c in codes)]
-        if not any(node in parent for node in nodes):
+        if not any(node in links for node in nodes):
             if due:
                 yield codes
             return
@@ -292,19 +284,6 @@ def _due_groups(session: Session, until: dt.date) -> Iterator[set[str]]:
     for members, any_due in merged.values():
         if any_due:
             yield members
-
-
-def _batches(groups: Iterable[set[str]], size: int) -> Iterator[list[set[str]]]:
-    batch: list[set[str]] = []
-    count = 0
-    for group in groups:
-        batch.append(group)
-        count += len(group)
-        if count >= size:
-            yield batch
-            batch, count = [], 0
-    if batch:
-        yield batch
 
 
 _ENGINES: dict[str, Engine] = {}

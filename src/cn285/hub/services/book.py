@@ -33,6 +33,44 @@ def chunks(values: list[str], size: int = _CHUNK) -> Iterator[list[str]]:
         yield values[i : i + size]
 
 
+class DisjointSets:
+    """Union-find over names: contracts that must be billed or read together because a
+    transfer or a change of holder links them."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def __contains__(self, node: str) -> bool:
+        return node in self.parent
+
+    def nodes(self) -> list[str]:
+        return list(self.parent)
+
+    def find(self, node: str) -> str:
+        parent = self.parent
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def group_batches(groups: Iterable[set[str]], size: int) -> Iterator[list[set[str]]]:
+    """Whole groups of contracts, gathered until a batch holds `size` contracts or more."""
+    batch: list[set[str]] = []
+    count = 0
+    for group in groups:
+        batch.append(group)
+        count += len(group)
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+
+
 @dataclass
 class Catalog:
     """Items and price lists: small, read once per billing run."""

@@ -20,7 +20,7 @@ mail clients and receivers use to drop the repeat.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from cn285.hub.notify.settings import NotifySettings
 from cn285.hub.notify.templates import context, render
 from cn285.hub.notify.terminations import Termination, terminations
 from cn285.hub.scheduler import leases
-from cn285.hub.services.book import Catalog, load_book
+from cn285.hub.services.book import Catalog, DisjointSets, group_batches, load_book
 from cn285.hub.services.errors import ServiceError
 from cn285.hub.store import models
 from cn285.hub.store.bulk import select_in
@@ -101,7 +101,7 @@ def _run(
     with Session(engine) as session:
         catalog = Catalog.load(session)
         links = _transfer_links(session)
-    for batch in _batches(_groups(open_ids, links)):
+    for batch in group_batches(_groups(open_ids, links), _BATCH):
         computed = _compute(engine, batch, open_ids, catalog, summary)
         customers = _customers(engine, {t.customer for t in computed.values() if t})
         for action_id, termination in sorted(computed.items()):
@@ -137,7 +137,7 @@ def termination_dates(engine: Engine, action_ids: Iterable[int]) -> dict[int, Te
         catalog = Catalog.load(session)
         links = _transfer_links(session)
     result: dict[int, Termination | None] = {}
-    for batch in _batches(_groups(wanted, links)):
+    for batch in group_batches(_groups(wanted, links), _BATCH):
         result.update(_compute(engine, batch, wanted, catalog, summary))
     if summary.errors:
         raise ServiceError("; ".join(summary.errors))
@@ -184,38 +184,19 @@ def _transfer_links(session: Session) -> list[tuple[str, str]]:
 
 def _groups(open_ids: dict[int, str], links: list[tuple[str, str]]) -> list[set[str]]:
     """The contracts to load together: each candidate's contract and those linked to it."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    sets = DisjointSets()
+    find = sets.find
     for a, b in links:
-        parent[find(a)] = find(b)
+        sets.union(a, b)
     wanted = {find(code) for code in open_ids.values()}
     groups: dict[str, set[str]] = {root: set() for root in wanted}
-    for node in list(parent):
+    for node in sets.nodes():
         root = find(node)
         if root in groups:
             groups[root].add(node)
     for code in open_ids.values():
         groups[find(code)].add(code)
     return sorted(groups.values(), key=min)
-
-
-def _batches(groups: list[set[str]]) -> Iterator[list[set[str]]]:
-    batch: list[set[str]] = []
-    size = 0
-    for group in groups:
-        batch.append(group)
-        size += len(group)
-        if size >= _BATCH:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def _compute(
