@@ -2,18 +2,19 @@
 1,000,000 rows over 10,000 contracts) and, with --contracts N, contract headers; print rows
 per second and peak memory, on SQLite and PostgreSQL.
 
-    python bench/bench_import.py [--sizes 100000,1000000] [--mode recovery|strict]
-                                 [--order time|contract] [--batch 5000]
+    python bench/bench_import.py [--sizes 100000,1000000] [--modes strict,recovery]
+                                 [--order time|contract] [--batch N]
                                  [--postgres URL | --no-postgres] [--contracts 100000]
 
 Each import runs in a fresh process of its own, on a freshly populated store, so that its
 peak memory is the import's alone (interpreter and libraries included): flat memory shows
 as the same peak for 100,000 and 1,000,000 rows. Times are wall-clock from reading the
 file to the last commit (dialect detection, parsing, validation and writing).
-`recovery` reads the file once; `strict` reads it twice (a rehearsal rolled back, then the
-writes), so it takes about twice as long. `--order time` (a metering feed: each batch of
-5,000 rows touches 5,000 contracts, the worst case for locking contracts and for the usage
-index) or `contract` (a migration export: each contract's records together).
+`strict` (the default of `cn285 import`) writes the whole file in one transaction;
+`recovery` commits each batch (by default the kind's size: 20,000 usage rows, 5,000
+contracts). `--order time` (a metering feed: each batch of usage touches every contract,
+the worst case for locking contracts and for the usage index) or `contract` (a migration
+export: each contract's records together).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ DATABASE = "cn285_bench_import"
 TARGET = 100_000  # usage rows per second
 
 
-def run_import(url: str, kind: str, path: Path, mode: str, batch: int) -> tuple[int, float]:
+def run_import(url: str, kind: str, path: Path, mode: str, batch: int | None) -> tuple[int, float]:
     """Import `path` as `kind` through the engine; returns (rows, seconds)."""
     from cn285.hub.imports.engine import run_import as engine_import
 
@@ -117,7 +118,7 @@ def write_contracts_file(path: Path, contracts: int) -> None:
             stream.write(f"KB{n:07d};B{n:07d};STD;Europe/Paris\r\n")
 
 
-def bench_contracts(url: str, contracts: int, folder: Path, mode: str, batch: int) -> dict:
+def bench_contracts(url: str, contracts: int, folder: Path, mode: str, batch: int | None) -> dict:
     """Import `contracts` contract headers; raises if the contracts kind is missing."""
     from cn285.hub.imports import kinds
 
@@ -131,16 +132,20 @@ def bench_contracts(url: str, contracts: int, folder: Path, mode: str, batch: in
     return measure(url, "contracts", path, mode, batch)
 
 
-def bench_usage(url: str, rows: int, folder: Path, mode: str, order: str, batch: int) -> dict:
+def bench_usage(
+    url: str, rows: int, folder: Path, mode: str, order: str, batch: int | None
+) -> dict:
     usage_store(url)
     path = folder / f"usage-{rows}.csv"
     write_usage_file(path, rows, order)
     return measure(url, "usage", path, mode, batch)
 
 
-def measure(url: str, kind: str, path: Path, mode: str, batch: int) -> dict:
+def measure(url: str, kind: str, path: Path, mode: str, batch: int | None) -> dict:
     """The import in a fresh process: its rows, seconds and peak memory."""
-    arguments = ["--child", kind, str(path), "--db", url, "--mode", mode, "--batch", str(batch)]
+    arguments = ["--child", kind, str(path), "--db", url, "--modes", mode]
+    if batch:
+        arguments += ["--batch", str(batch)]
     output = subprocess.run(
         [sys.executable, __file__, *arguments],
         check=True,
@@ -150,7 +155,7 @@ def measure(url: str, kind: str, path: Path, mode: str, batch: int) -> dict:
     return json.loads(output.splitlines()[-1])
 
 
-def child(kind: str, path: Path, url: str, mode: str, batch: int) -> None:
+def child(kind: str, path: Path, url: str, mode: str, batch: int | None) -> None:
     rows, seconds = run_import(url, kind, path, mode, batch)
     print(json.dumps({"rows": rows, "seconds": seconds, "peak": peak_rss_mb()}))
 
@@ -180,7 +185,7 @@ def report(store: str, what: str, figures: dict, target: int | None) -> None:
     rate = figures["rows"] / figures["seconds"]
     goal = f"  (target ≥ {target:,})" if target else ""
     print(
-        f"{store:<11} {what:<22} {rate:>9,.0f} rows/s in {figures['seconds']:6.1f} s   "
+        f"{store:<11} {what:<31} {rate:>9,.0f} rows/s in {figures['seconds']:6.1f} s   "
         f"peak {figures['peak']:5.0f} MB{goal}"
     )
 
@@ -188,43 +193,48 @@ def report(store: str, what: str, figures: dict, target: int | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="usage rows, comma separated")
-    parser.add_argument("--mode", choices=("recovery", "strict"), default="recovery")
+    parser.add_argument("--modes", default="strict,recovery", help="strict, recovery or both")
     parser.add_argument("--order", choices=("time", "contract"), default="time")
-    parser.add_argument("--batch", type=int, default=5000, help="rows per transaction")
+    parser.add_argument("--batch", type=int, help="rows per batch (default: the kind's)")
     parser.add_argument("--postgres", default=SERVER, help="a PostgreSQL server to bench on")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--contracts", type=int, default=0, help="also import N contracts")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if any(mode not in ("strict", "recovery") for mode in modes):
+        parser.error(f"--modes: strict, recovery or both, not {args.modes}")
     if args.child:
-        child(args.child[0], Path(args.child[1]), args.db, args.mode, args.batch)
+        child(args.child[0], Path(args.child[1]), args.db, modes[0], args.batch)
         return
     sizes = [int(size) for size in args.sizes.split(",")]
     print(f"machine     {machine()}")
+    batches = f"batches of {args.batch:,}" if args.batch else "the kinds' batch sizes"
     print(
-        f"usage       {CONTRACTS:,} contracts with a usage line each; mode {args.mode}, "
-        f"rows in {args.order} order, batches of {args.batch:,}"
+        f"usage       {CONTRACTS:,} contracts with a usage line each; rows in {args.order} "
+        f"order, {batches}"
     )
     stores = ["SQLite"] + ([] if args.no_postgres else ["PostgreSQL"])
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for store in stores:
-            for rows in sizes:
-                if store == "SQLite":
-                    url = sqlite_url(folder, f"usage-{rows}")
-                else:
-                    url = postgres_database(args.postgres)
-                figures = bench_usage(url, rows, folder, args.mode, args.order, args.batch)
-                report(store, f"usage {rows:,}", figures, TARGET)
-                (folder / f"usage-{rows}.csv").unlink()
-            if args.contracts:
-                if store == "SQLite":
-                    url = sqlite_url(folder, "contracts")
-                else:
-                    url = postgres_database(args.postgres)
-                figures = bench_contracts(url, args.contracts, folder, args.mode, args.batch)
-                report(store, f"contracts {args.contracts:,}", figures, None)
+            for mode in modes:
+                for rows in sizes:
+                    if store == "SQLite":
+                        url = sqlite_url(folder, f"usage-{rows}-{mode}")
+                    else:
+                        url = postgres_database(args.postgres)
+                    figures = bench_usage(url, rows, folder, mode, args.order, args.batch)
+                    report(store, f"usage {rows:,} {mode}", figures, TARGET)
+                    (folder / f"usage-{rows}.csv").unlink()
+                if args.contracts:
+                    if store == "SQLite":
+                        url = sqlite_url(folder, f"contracts-{mode}")
+                    else:
+                        url = postgres_database(args.postgres)
+                    figures = bench_contracts(url, args.contracts, folder, mode, args.batch)
+                    report(store, f"contracts {args.contracts:,} {mode}", figures, None)
     if not args.no_postgres:
         drop_postgres_database(args.postgres)
     print(f"this process: peak {peak_rss_mb():,.0f} MB (file generation and store set-up)")

@@ -110,11 +110,13 @@ def import_command(
         typer.echo(f"{path}: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     except ServiceError as exc:  # the store moved between a batch's checks and its write
-        typer.echo(
-            f"{path}: stopped: {exc}. The batches before it are stored; run the import "
-            "again (what is stored is recognised and skipped).",
-            err=True,
+        kept = (
+            "The batches before it are stored; run the import again (what is stored is "
+            "recognised and skipped)."
+            if mode == "recovery" and not dry_run
+            else "Nothing was imported; run the import again."
         )
+        typer.echo(f"{path}: stopped: {exc}. {kept}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     _summary(path, result)
     if result.status not in _SUCCESS:
@@ -128,7 +130,6 @@ def _summary(path: Path, result: ImportResult) -> None:
         "refused": "nothing imported (strict): fix the rows below or use --mode recovery",
         "checked": "valid (dry run: nothing written)",
         "invalid": "invalid (dry run: nothing written)",
-        "interrupted": "stopped: the store changed during the import; run it again",
     }
     would = "would be " if result.dry_run else ""
     typer.echo(f"{path}: {result.kind}: {verdicts.get(result.status, result.status)}")

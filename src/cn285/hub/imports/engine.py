@@ -2,42 +2,53 @@
 
 Modes (see docs/imports.md):
 
-- **strict**: all or nothing. Pass 1 is a *rehearsal*: every batch is checked and its
-  accepted records written, in one outer database transaction that is rolled back at the
-  end, so that a row may depend on a record accepted earlier in the same file (a line on a
-  contract created a few thousand rows before) exactly as it will in pass 2. Any error:
-  nothing is written. None: pass 2 reads the file again and writes it batch by batch, one
-  transaction each; a crash leaves whole batches, and a re-run finds them unchanged
-  (the kinds write idempotently by natural key) and completes the rest.
-- **recovery**: one pass; each batch is checked and its good rows written in one
-  transaction; refused rows (whole groups, see `Kind.group`) go to a rejects file in the
-  file's own dialect, with an `error` column, ready to be corrected and imported again.
-- **dry run** (either mode): the rehearsal alone; its counts are what would be done.
+- **strict**: all or nothing, in one pass and one database transaction: every batch is
+  checked and its accepted records written, so that a row may depend on a record accepted
+  earlier in the same file (a line on a contract created a few thousand rows before); the
+  transaction is committed at the end if no row was refused, else rolled back. A crash
+  leaves nothing; a re-run imports the whole file.
+- **recovery**: each batch is checked and its good rows written in one transaction;
+  refused rows (whole groups, see `Kind.group`) go to a rejects file in the file's own
+  dialect, with an `error` column, ready to be corrected and imported again. A crash leaves
+  whole batches, which a re-run finds unchanged (kinds write idempotently by natural key).
+- **dry run** (either mode): the strict pass, always rolled back; its counts are what would
+  be done.
 
-Memory stays flat: rows are streamed, held one batch at a time, and the session is emptied
-after each batch; only the first `MAX_ERRORS` errors are kept (all go to the rejects file).
+A kind whose rows never depend on other rows of the file (`independent`: usage) is checked
+on its own read-only session while a writer thread stores the previous batch: the store's
+work (SQLite's or PostgreSQL's, done outside Python's lock) overlaps the parsing.
+
+Memory stays flat: rows are streamed, held one batch at a time (two more at most wait for
+the writer), and the session is emptied after each batch; only the first `MAX_ERRORS`
+errors are kept (all go to the rejects file).
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlmodel import Session
 
 from cn285.hub.imports import kinds
 from cn285.hub.imports.dialect import ImportFileError, detect
-from cn285.hub.imports.model import Dialect, Kind, Outcome, Row, RowError, Values
-from cn285.hub.imports.reader import MALFORMED, open_rows  # a record it could not read
+from cn285.hub.imports.model import Checked, Dialect, Kind, Outcome, Row, RowError, Values
+from cn285.hub.imports.reader import MALFORMED, Rows, open_rows  # MALFORMED: unreadable
 from cn285.hub.imports.values import make_values
+from cn285.hub.imports.writer import Writer
 
 MODES = ("strict", "recovery")
+BATCH_SIZE = 5000  # rows per batch, unless the kind or the caller says otherwise
 MAX_ERRORS = 1000  # kept in memory and returned; the rejects file has them all
 ERROR_COLUMN = "error"  # added to a rejects file, ignored when the file is imported again
 
@@ -50,8 +61,7 @@ class ImportResult:
     """What an import did (or, for a dry run or a refused strict import, would have done).
 
     `status`: imported (every row), partial (recovery, some rows rejected), refused (strict,
-    nothing written), checked / invalid (dry run without / with errors), interrupted (strict
-    pass 2 met an error pass 1 had not: the store changed in between; whole batches written).
+    nothing written), checked / invalid (dry run without / with errors).
     """
 
     kind: str
@@ -94,7 +104,7 @@ def run_import(
     rejects: str | os.PathLike[str] | None = None,
     actor: str = "import",
     progress: Progress | None = None,
-    batch_size: int = 5000,
+    batch_size: int | None = None,
 ) -> ImportResult:
     """Import `path` as records of `kind_name`.
 
@@ -102,16 +112,19 @@ def run_import(
     ImportFileError when the file cannot be imported at all (unreadable, ambiguous, unknown
     or missing columns): nothing is written then.
     In recovery mode (not a dry run) the rejects go to `rejects`, by default beside the file;
-    otherwise a rejects file is written only when `rejects` is given.
+    otherwise a rejects file is written only when `rejects` is given. `batch_size`: rows
+    per batch (by default the kind's `batch_size`, else `BATCH_SIZE`).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r} (modes: {', '.join(MODES)})")
+    kind = kinds.kind(kind_name)
+    if batch_size is None:
+        batch_size = getattr(kind, "batch_size", BATCH_SIZE)
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
-    kind = kinds.kind(kind_name)
     source = Path(path)
     dialect = detect(source, declared)
-    headers = _headers(source, dialect, kind)
+    headers, corrected = _headers(source, dialect, kind)
     if rejects is None and mode == "recovery" and not dry_run:
         rejects = default_rejects(source)
     if rejects is not None and not Path(rejects).parent.is_dir():
@@ -123,39 +136,74 @@ def run_import(
         dialect=dialect,
         values=make_values(dialect),
         headers=headers,
+        corrected=corrected,
         batch_size=batch_size,
         actor=actor,
-        meter=_Meter(
-            progress, os.path.getsize(source), passes=2 if _two_passes(mode, dry_run) else 1
-        ),
+        meter=_Meter(progress, os.path.getsize(source)),
         result=ImportResult(kind.name, dialect, dry_run=dry_run),
     )
-    with _Rejects(Path(rejects) if rejects else None, headers, dialect) as rejected:
-        if dry_run or mode == "strict":
-            run.rehearse(rejected)
-            failed = run.result.rejected > 0
-            if dry_run:
-                run.result.status = "invalid" if failed else "checked"
-            elif failed:
-                run.result.status = "refused"
-                run.result.created = run.result.updated = run.result.unchanged = 0
-            else:
-                run.write_all(rejected)
+    atomic = dry_run or mode == "strict"
+    with (
+        _Rejects(Path(rejects) if rejects else None, headers, dialect) as rejected,
+        _fewer_collections(),
+    ):
+        if getattr(kind, "independent", False) and _threads_allowed(engine):
+            run.pipelined(rejected, atomic=atomic, keep=not dry_run)
+        elif atomic:
+            run.atomic(rejected, keep=not dry_run)
         else:
             run.recover(rejected)
+        failed = run.result.rejected > 0
+        if dry_run:
+            run.result.status = "invalid" if failed else "checked"
+        elif atomic and failed:
+            run.result.status = "refused"
+            run.result.created = run.result.updated = run.result.unchanged = 0
+        else:
+            run.result.status = "partial" if failed else "imported"
         run.result.rejects = rejected.close()
     run.meter.finish()
     return run.result
 
 
-def _two_passes(mode: str, dry_run: bool) -> bool:
-    return mode == "strict" and not dry_run
+def _threads_allowed(engine: Engine) -> bool:
+    """A writer thread needs a connection of its own: not an in-memory SQLite store."""
+    return not isinstance(engine.pool, StaticPool | SingletonThreadPool)
 
 
-def _headers(path: Path, dialect: Dialect, kind: Kind) -> list[str]:
-    """The file's columns, checked against the kind's: unknown or missing ones refuse the file."""
+_gc_lock = threading.Lock()
+_gc_users = 0
+_GC_YOUNG = 50_000  # allocations between young collections while an import runs
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run every 700 allocations, walks each batch's
+    hundreds of thousands of young objects again and again: a third of an import's time.
+    Rows and records hold no cycles (reference counting frees them), so the young
+    generation's threshold is raised while imports run (process-wide, restored by the last
+    one to end)."""
+    global _gc_users
+    with _gc_lock:
+        if _gc_users == 0:
+            _fewer_collections.saved = gc.get_threshold()  # type: ignore[attr-defined]
+            young, *older = _fewer_collections.saved  # type: ignore[attr-defined]
+            gc.set_threshold(max(young, _GC_YOUNG), *older)
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_fewer_collections.saved)  # type: ignore[attr-defined]
+
+
+def _headers(path: Path, dialect: Dialect, kind: Kind) -> tuple[list[str], bool]:
+    """The file's columns, checked against the kind's (unknown or missing ones refuse the
+    file), without `error`; and whether it had one (a corrected rejects file)."""
     headers, rows = open_rows(path, dialect)
-    _close(rows)
+    rows.close()
     known = {c.name for c in kind.columns} | {ERROR_COLUMN}
     named = [h for h in headers if h]
     problems = []
@@ -173,7 +221,7 @@ def _headers(path: Path, dialect: Dialect, kind: Kind) -> list[str]:
         problems.append(f"missing required columns: {', '.join(missing)}")
     if problems:
         raise ImportFileError(f"{path.name}: " + "; ".join(problems))
-    return [h for h in headers if h and h != ERROR_COLUMN]
+    return [h for h in headers if h and h != ERROR_COLUMN], ERROR_COLUMN in headers
 
 
 @dataclass
@@ -192,18 +240,20 @@ class _Run:
     dialect: Dialect
     values: Values
     headers: list[str]
+    corrected: bool  # the file has an `error` column
     batch_size: int
     actor: str
     meter: _Meter
     result: ImportResult
 
     # -- the modes ------------------------------------------------------------------------
-    def rehearse(self, rejected: _Rejects) -> None:
-        """Check and write every batch in one transaction, then roll it all back."""
+    def atomic(self, rejected: _Rejects, *, keep: bool) -> None:
+        """Strict or dry run: every batch checked and written in one transaction, committed
+        at the end only if `keep` and no row was refused."""
         with self.engine.connect() as connection:
             outer = connection.begin()
             try:
-                # "rollback_only": a commit inside a kind could not end the outer transaction
+                # "rollback_only": a commit inside a kind cannot end the outer transaction
                 with Session(bind=connection, join_transaction_mode="rollback_only") as session:
                     for batch in self._batches():
                         checked = self._check(session, batch)
@@ -212,26 +262,11 @@ class _Run:
                             session.flush()
                         session.expunge_all()
                         self._reject(checked, rejected)
+                if keep and not self.result.rejected:
+                    outer.commit()
             finally:
-                outer.rollback()
-
-    def write_all(self, rejected: _Rejects) -> None:
-        """Strict pass 2: the file again, one transaction per batch."""
-        self.result.created = self.result.updated = self.result.unchanged = 0
-        self.result.rows = 0
-        with closing(self._batches()) as batches:
-            for batch in batches:
-                with Session(self.engine) as session:
-                    checked = self._check(session, batch)
-                    if checked.refused:  # the store changed since pass 1: keep what is done
-                        session.rollback()
-                        self._reject(checked, rejected)
-                        self.result.status = "interrupted"
-                        return
-                    outcome = self.kind.write(session, checked.accepted, self.actor)
-                    session.commit()
-                self.result.add(outcome)
-        self.result.status = "imported"
+                if outer.is_active:
+                    outer.rollback()
 
     def recover(self, rejected: _Rejects) -> None:
         """Recovery: each batch's good rows in one transaction, the others to the rejects."""
@@ -244,38 +279,71 @@ class _Run:
                 session.commit()
             self.result.add(outcome)
             self._reject(checked, rejected)
-        self.result.status = "partial" if self.result.rejected else "imported"
+
+    def pipelined(self, rejected: _Rejects, *, atomic: bool, keep: bool) -> None:
+        """An independent kind: each batch checked on a read-only session of its own while
+        the writer stores the previous one (in one transaction if `atomic`, kept at the end
+        if `keep` and no row was refused; else one transaction per batch)."""
+        pack = getattr(self.kind, "pack", None)  # the Python part of writing, done here
+        dialect = self.engine.dialect.name
+        with Writer(self.engine, self.kind, self.actor, atomic=atomic) as writer:
+            for batch in self._batches():
+                with Session(self.engine) as session:
+                    checked = self._check(session, batch)
+                    session.rollback()
+                if checked.accepted:
+                    writer.put(pack(checked.accepted, dialect) if pack else checked.accepted)
+                self._reject(checked, rejected)
+            self.result.add(writer.finish(keep=keep and not self.result.rejected))
 
     # -- shared steps ---------------------------------------------------------------------
     def _batches(self) -> Iterator[list[Row]]:
-        """The file's rows in batches of about `batch_size`, never splitting a group."""
-        group = self.kind.group
+        """The file's rows in batches of about `batch_size`, never splitting a group (the
+        reader skips blank rows; a rejects file's row may hold nothing but its error)."""
         with _reading(self.source, self.dialect) as rows:
-            batch: list[Row] = []
-            previous: str | None = None
-            for row in self.meter.rows(rows):
-                if not any(v for k, v in row.values.items() if k != ERROR_COLUMN):
-                    continue  # a blank line, or a row of empty cells (spreadsheet exports)
-                key = row.values.get(group) if group else None
-                if batch and len(batch) >= self.batch_size and (group is None or key != previous):
-                    yield batch
-                    batch = []
-                batch.append(row)
-                previous = key
-                self.result.rows += 1
-            if batch:
+            if self.kind.group is None and not self.corrected:
+                batches = iter(lambda: list(islice(rows, self.batch_size)), [])
+            else:
+                batches = self._grouped(rows)
+            for batch in batches:
+                self.result.rows += len(batch)
+                self.meter.report(rows.read)
                 yield batch
+
+    def _grouped(self, rows: Iterator[Row]) -> Iterator[list[Row]]:
+        group = self.kind.group
+        batch: list[Row] = []
+        previous: str | None = None
+        for row in rows:
+            if not any(v for k, v in row.values.items() if k != ERROR_COLUMN):
+                continue  # its error alone
+            key = row.values.get(group) if group else None
+            if batch and len(batch) >= self.batch_size and (group is None or key != previous):
+                yield batch
+                batch = []
+            batch.append(row)
+            previous = key
+        if batch:
+            yield batch
 
     def _check(self, session: Session, batch: list[Row]) -> _Checked:
         """The kind's verdict on a batch; an error anywhere in a group refuses the group."""
+        errors: dict[int, list[RowError]] = {
+            row.line: [RowError(None, row.values[MALFORMED])]
+            for row in batch
+            if MALFORMED in row.values
+        }
+        verdict: Checked | None = None
+        if self.kind.group is None and not errors:  # the usual batch: the rows as they are
+            rows = [_without_error(row) for row in batch] if self.corrected else batch
+            verdict = self.kind.check(session, rows, self.values)
+            if not verdict.refused:
+                return _Checked([record for _, record in verdict.accepted], [])
         groups = _groups(batch, self.kind.group)
-        errors: dict[int, list[RowError]] = {}
-        for row in batch:
-            if MALFORMED in row.values:
-                errors.setdefault(row.line, []).append(RowError(None, row.values[MALFORMED]))
-        broken = {groups[line] for line in errors}
-        clean = [_without_error(row) for row in batch if groups[row.line] not in broken]
-        verdict = self.kind.check(session, clean, self.values) if clean else None
+        if verdict is None:
+            broken = {groups[line] for line in errors}
+            clean = [_without_error(row) for row in batch if groups[row.line] not in broken]
+            verdict = self.kind.check(session, clean, self.values) if clean else None
         for row, error in verdict.refused if verdict else ():
             errors.setdefault(row.line, []).append(error)
         broken = {groups[line] for line in errors}
@@ -303,19 +371,13 @@ class _Run:
 
 
 @contextmanager
-def _reading(source: Path, dialect: Dialect) -> Iterator[Iterator[Row]]:
+def _reading(source: Path, dialect: Dialect) -> Iterator[Rows]:
     """The file's rows, the file closed however the reading ends."""
     _, rows = open_rows(source, dialect)
     try:
         yield rows
     finally:
-        _close(rows)
-
-
-def _close(rows: Iterator[Row]) -> None:
-    close = getattr(rows, "close", None)  # a generator holding the file open
-    if close is not None:
-        close()
+        rows.close()
 
 
 def _without_error(row: Row) -> Row:
@@ -344,33 +406,21 @@ def _describe(line: int, error: RowError) -> str:
 
 
 class _Meter:
-    """Progress in bytes, estimated from the rows read (the reader owns the file)."""
+    """Progress in bytes of the file read, reported after each batch."""
 
-    def __init__(self, progress: Progress | None, size: int, passes: int) -> None:
+    def __init__(self, progress: Progress | None, size: int) -> None:
         self.progress = progress
-        self.size = size
-        self.total = max(size * passes, 1)
-        self.done = 0  # bytes of the passes already finished
+        self.total = max(size, 1)
         self.position = 0
 
-    def rows(self, rows: Iterable[Row]) -> Iterator[Row]:
-        read = 0
-        for count, row in enumerate(rows, 1):
-            read += sum(len(v) + 1 for v in row.values.values()) + 1
-            if self.progress and count % 500 == 0:
-                self._report(self.done + min(read, self.size))
-            yield row
-        self.done += self.size
-        self._report(self.done)
-
-    def finish(self) -> None:
-        self._report(self.total)
-
-    def _report(self, position: int) -> None:
+    def report(self, position: int) -> None:
         position = min(position, self.total)
         if self.progress and position > self.position:
             self.position = position
             self.progress(position, self.total)
+
+    def finish(self) -> None:
+        self.report(self.total)
 
 
 class _Rejects:

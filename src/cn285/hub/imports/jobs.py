@@ -2,7 +2,7 @@
 
 The job's row (`import_job`) says where it is (queued, running, done, failed) and, once
 done, what the import did; the bytes read so far are kept in memory only (`progress`), since
-a strict import's rehearsal holds its transaction (on SQLite, the write lock) until it ends.
+a strict import holds its transaction (on SQLite, the write lock) until it ends.
 A server stopped during a job leaves it `running`: import the file again (it is idempotent).
 """
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from sqlmodel import Session
 
@@ -28,8 +28,10 @@ class Dialect:
     date_format: str = "iso"  # "iso" (YYYY-MM-DD) or "dmy" (DD/MM/YYYY)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """A record of the file (a named tuple: a million are made per file, this is the
+    cheapest object that names its fields)."""
+
     line: int  # the file's line where this record starts (the header is line 1)
     values: dict[str, str]  # header -> raw text, surrounding spaces removed; "" when empty
 
@@ -93,6 +95,13 @@ class Kind(Protocol):
     `write` stores accepted records in the caller's transaction and is idempotent: a record
     equal to the stored one is `unchanged`, a different one is `updated` with an audit
     record, a new one is `created`. A batch re-imported after a crash changes nothing.
+
+    Optional, read with getattr by the engine: `batch_size` (rows per batch, when the
+    caller gives none); `independent = True` for a kind whose rows never depend on other
+    rows of the file (its batches are checked on a session of their own while a writer
+    thread stores the previous one); and, for such a kind, `pack(records, dialect)`, the
+    Python part of writing (whatever `write` accepts besides the records themselves), run
+    in the engine's thread so that the writer's thread mostly waits on the database.
     """
 
     name: ClassVar[str]  # as on the command line: customers, usage, …

@@ -5,8 +5,9 @@ exact line) and split into physical lines for the csv module, so memory stays fl
 the file's size. A damaged record never stops the file nor reaches a kind half-read: it is
 yielded with the reserved key `__error__` (wrong number of fields, a NUL byte, a field over
 1 MB, a stray quote, a last row that may be cut short), which the engine turns into an error
-for that row. Only what leaves the reader unsure where records begin (an unclosed quote
-running past 16 M characters, a decoding error) refuses the whole file.
+for that row. Blank lines and rows of empty cells (spreadsheet exports) are skipped. Only
+what leaves the reader unsure where records begin (an unclosed quote running past 16 M
+characters, a decoding error) refuses the whole file.
 """
 
 from __future__ import annotations
@@ -29,9 +30,30 @@ BLOCK = 1 << 18  # bytes read at a time: a block longer than a field holds a lon
 _NUL = "\ufffe"  # stands for a NUL byte (which the csv module refuses) until the row is built
 
 
-def open_rows(path: Path, dialect: Dialect) -> tuple[list[str], Iterator[Row]]:
-    """The file's header (names stripped, in lower case) and an iterator of its rows; the
-    file stays open until the iterator is exhausted or closed."""
+class Rows:
+    """The rows of an open file, in order; the file stays open until they are exhausted or
+    `close` is called. `read` is how many bytes of the file were read so far (progress)."""
+
+    def __init__(self, rows: Iterator[Row], lines: _Lines) -> None:
+        self._rows = rows
+        self._lines = lines
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows  # iterating costs nothing more than the generator itself
+
+    def __next__(self) -> Row:
+        return next(self._rows)
+
+    @property
+    def read(self) -> int:
+        return self._lines.read
+
+    def close(self) -> None:
+        self._rows.close()  # type: ignore[attr-defined]
+
+
+def open_rows(path: Path, dialect: Dialect) -> tuple[list[str], Rows]:
+    """The file's header (names stripped, in lower case) and its rows."""
     csv.field_size_limit(RECORD_LIMIT)  # the module's limit (global); FIELD_LIMIT is ours
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed by the rows' generator
@@ -49,7 +71,7 @@ def open_rows(path: Path, dialect: Dialect) -> tuple[list[str], Iterator[Row]]:
     except BaseException:
         stream.close()
         raise
-    return header, _rows(stream, reader, lines, header)
+    return header, Rows(_rows(stream, reader, lines, header), lines)
 
 
 class _Lines:
@@ -60,6 +82,7 @@ class _Lines:
         self.bom = encoding == "utf-8-sig"
         self.encoding = "utf-8" if self.bom else encoding
         self.done = 0  # lines in the blocks already decoded
+        self.read = 0  # bytes read from the file
         #: the last line of the latest block with a NUL byte or a line longer than a field
         #: may be: records up to there are looked at closely
         self.suspect = 0
@@ -71,6 +94,7 @@ class _Lines:
         first = True
         while True:
             data = self.stream.read(BLOCK)
+            self.read += len(data)
             if first:
                 first = False
                 if self.bom and data.startswith(codecs.BOM_UTF8):
@@ -144,6 +168,7 @@ def _rows(
 ) -> Iterator[Row]:
     width = len(header)
     strip = str.strip
+    new = tuple.__new__  # a Row without its Python-level constructor
     last = reader.line_num  # type: ignore[attr-defined]
     try:
         while True:
@@ -152,7 +177,9 @@ def _rows(
                     start = last + 1
                     last = reader.line_num  # type: ignore[attr-defined]
                     if len(fields) == width and start == last and start > lines.suspect:
-                        yield Row(start, dict(zip(header, map(strip, fields), strict=False)))
+                        values = dict(zip(header, map(strip, fields), strict=False))
+                        if any(values.values()):  # else a row of empty cells
+                            yield new(Row, (start, values))
                     else:
                         row = _checked(fields, start, header, last == lines.unended)
                         if row is not None:

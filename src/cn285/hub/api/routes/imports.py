@@ -48,7 +48,7 @@ class ImportJobOut(BaseModel):
     mode: str
     dry_run: bool
     status: str  # queued | running | done | failed
-    outcome: str | None  # once done: imported, partial, refused, checked, invalid, interrupted
+    outcome: str | None  # once done: imported, partial, refused, checked, invalid
     dialect: dict[str, str] | None
     rows: int
     created: int

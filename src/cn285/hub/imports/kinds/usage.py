@@ -5,7 +5,12 @@ it has what its aggregation needs, the day is in its service and not in an invoi
 period, naive instants are in the contract's time zone), with the lines read once per
 batch. Writing locks the batch's contracts and reads what they invoiced again (a billing
 run may have committed since the check), then inserts the records ignoring those already
-received (same line and id: `unchanged`), on PostgreSQL through COPY.
+received (same line and id: `unchanged`), in file order (the order of arrival that breaks
+ties for `last`): on SQLite in one statement over the batch as a JSON array, on
+PostgreSQL through a binary COPY.
+
+A record never depends on another row of the file (`independent`): the engine checks a
+batch while the previous one is written.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session
 
 from cn285.hub.imports.model import Checked, Column, Outcome, Row, RowError, Values
@@ -31,9 +37,13 @@ ID_LIMIT = 128  # characters of the sender's id (the column's size)
 _TABLE = models.UsageRecord.__table__  # type: ignore[attr-defined]
 _STAGE = "cn285_usage_import"  # PostgreSQL: a temporary table COPY fills
 _JSON = JSONText()
+_COLUMNS = 'line_ref, client_id, at, "end", quantity, properties'
+#: SQLite: the batch as one JSON array of arrays, expanded by SQLite itself (one statement:
+#: SQLite works outside Python's lock for the whole batch, not row by row)
 _INSERT = (
-    'INSERT INTO usage_record (line_ref, client_id, at, "end", quantity, properties, '
-    "received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (line_ref, client_id) DO NOTHING"
+    f"INSERT INTO usage_record ({_COLUMNS}, received_at) SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
+    + ", ? FROM json_each(?) WHERE true ON CONFLICT (line_ref, client_id) DO NOTHING"
 )
 
 
@@ -70,10 +80,12 @@ class KIND:
         Column("properties", False, "a JSON object (distinct counts read one of them)", '{"u": 7}'),
     )
     group: ClassVar[str | None] = None
+    independent: ClassVar[bool] = True  # a record never depends on another row of the file
+    batch_size: ClassVar[int] = 20_000  # rows per batch (per transaction in recovery mode)
 
     def __init__(self) -> None:
         # the contracts this import locked in the transaction under way: a transaction
-        # holding many batches (a strict import's rehearsal) locks each contract once
+        # holding many batches (a strict import) locks each contract once
         self._transaction: object = None
         self._locked: set[str] = set()
 
@@ -89,36 +101,63 @@ class KIND:
                 refused((row, error))
         return checked
 
-    def write(self, session: Session, records: Sequence[Any], actor: str) -> Outcome:
+    def pack(self, records: Sequence[Record], dialect: str) -> Packed:
+        """The batch as the store takes it (`dialect`: sqlite or postgresql): the Python
+        work of writing, done by the engine's thread so that the writer's is the store's."""
+        first: dict[str, Record] = {}  # line -> its earliest record
+        for r in records:
+            seen = first.get(r.ref)
+            if seen is None or r.day < seen.day:
+                first[r.ref] = r
+        if dialect == "postgresql":
+            data: Any = [_copy_row(r) for r in records]
+        else:
+            data = _json_rows(records)
+        return Packed(len(records), first, data)
+
+    def write(self, session: Session, records: Sequence[Record] | Packed, actor: str) -> Outcome:
         """Store the records, as the usage API does; Conflict if a billing run invoiced one's
         period since the check (nothing of the batch is written then: import again)."""
-        if not records:
-            return Outcome()
         connection = session.connection()
+        batch = records if isinstance(records, Packed) else self.pack(records, _dialect(session))
+        if not batch.count:
+            return Outcome()
         transaction = connection.get_transaction()
         if transaction is not self._transaction:
             self._transaction, self._locked = transaction, set()
-        locking = {r.contract for r in records} - self._locked
-        usage.lock_contracts(session, locking)
-        # what the check read is stable for the contracts locked before it
-        invoiced = usage.billed_through(session, {r.ref for r in records if r.contract in locking})
-        self._locked |= locking
-        earliest: dict[str, dt.date] = {}
-        for r in records:
-            through = invoiced.get(r.ref)
-            if through is not None and r.day <= through:
+        contracts = {r.contract for r in batch.first.values()}
+        usage.lock_contracts(session, contracts - self._locked)
+        self._locked |= contracts
+        # read again under the lock: the check may have read before a billing run committed
+        for ref, through in usage.billed_through(session, batch.first).items():
+            r = batch.first[ref]
+            if r.day <= through:
                 raise Conflict(
                     f"usage on {r.day} of {r.ref} (id {r.client_id}) falls in a period invoiced "
                     f"during the import (through {through}): import the file again"
                 )
+        if connection.dialect.name == "postgresql":
+            created = _copy(connection, batch.data)
+        else:
+            created = _insert(connection, batch.data)
+        earliest: dict[str, dt.date] = {}
+        for r in batch.first.values():
             if r.progressive and (r.contract not in earliest or r.day < earliest[r.contract]):
                 earliest[r.contract] = r.day
-        if connection.dialect.name == "postgresql":
-            created = _copy(connection, records)
-        else:
-            created = _insert(connection, records)
         usage.move_next_due(session, earliest)
-        return Outcome(created=created, unchanged=len(records) - created)
+        return Outcome(created=created, unchanged=batch.count - created)
+
+
+class Packed(NamedTuple):
+    """A batch of records ready to store."""
+
+    count: int
+    first: dict[str, Record]  # line -> its earliest record (the checks of writing need no more)
+    data: Any  # SQLite: the rows as a JSON array; PostgreSQL: the rows to COPY
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _record(row: Row, values: Values, lines: dict[str, usage.LineInfo]) -> Record:
@@ -175,41 +214,66 @@ def _cut(raw: str) -> str:
     return repr(raw if len(raw) <= 60 else raw[:57] + "...")
 
 
-def _insert(connection: Connection, records: Sequence[Record]) -> int:
-    """SQLite: `usage.insert_records` in effect (same statement, same conversions by the
-    columns' own types, same driver), without its per-value dispatch: the reception time
-    is converted once, and each column's converter is applied in one pass."""
-    dialect = connection.dialect
-    at, quantity, properties = (
-        _TABLE.c[name].type.bind_processor(dialect) for name in ("at", "quantity", "properties")
+_SQLITE = sqlite_dialect()
+_AT, _QUANTITY, _PROPERTIES = (
+    _TABLE.c[name].type.bind_processor(_SQLITE) for name in ("at", "quantity", "properties")
+)
+
+
+def _stored(value: dt.datetime) -> Any:
+    """An instant as SQLite stores it: the column type's conversion, then the driver's."""
+    adapt = sqlite3.adapters.get((dt.datetime, sqlite3.PrepareProtocol), _unadapted)
+    return adapt(_AT(value))
+
+
+def _json_rows(records: Sequence[Record]) -> str:
+    """SQLite: the rows as stored by the ORM (`usage.insert_records`: the columns' types,
+    then the driver's adapters), without its per-value dispatch, as one JSON array."""
+    adapt = sqlite3.adapters.get((dt.datetime, sqlite3.PrepareProtocol), _unadapted)
+    at, quantity, properties = _AT, _QUANTITY, _PROPERTIES
+    return json.dumps(
+        [
+            (
+                r.ref,
+                r.client_id,
+                adapt(at(r.at)),
+                None if r.end is None else adapt(at(r.end)),
+                None if r.quantity is None else quantity(r.quantity),
+                None if r.properties is None else properties(r.properties),
+            )
+            for r in records
+        ]
     )
-    received = at(dt.datetime.now(dt.UTC))
-    adapt = sqlite3.adapters.get((dt.datetime, sqlite3.PrepareProtocol))
-    if adapt is not None:
-        received = adapt(received)  # once, as the driver would for every row
-    rows = [
-        (
-            r.ref,
-            r.client_id,
-            at(r.at),
-            None if r.end is None else at(r.end),
-            None if r.quantity is None else quantity(r.quantity),
-            None if r.properties is None else properties(r.properties),
-            received,
-        )
-        for r in records
-    ]
+
+
+def _insert(connection: Connection, rows: str) -> int:
+    """SQLite: one statement for the batch; returns how many records were new."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(_INSERT, rows)
+        cursor.execute(_INSERT, (_stored(dt.datetime.now(dt.UTC)), rows))
         return cursor.rowcount
     finally:
         cursor.close()
 
 
-def _copy(connection: Connection, records: Sequence[Record]) -> int:
-    """PostgreSQL: COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING;
-    returns how many records were new."""
+def _unadapted(value: Any) -> Any:
+    return value
+
+
+def _copy_row(r: Record) -> tuple[Any, ...]:
+    return (
+        r.ref,
+        r.client_id,
+        r.at,
+        r.end,
+        None if r.quantity is None else str(r.quantity),
+        None if r.properties is None else _JSON.process_bind_param(r.properties, None),
+    )
+
+
+def _copy(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """PostgreSQL: a binary COPY into a temporary table, then one INSERT … ON CONFLICT DO
+    NOTHING; returns how many records were new."""
     received = dt.datetime.now(dt.UTC)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
@@ -218,21 +282,12 @@ def _copy(connection: Connection, records: Sequence[Record]) -> int:
             'at timestamptz, "end" timestamptz, quantity text, properties text) '
             "ON COMMIT DELETE ROWS"
         )
-        columns = 'line_ref, client_id, at, "end", quantity, properties'
-        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        columns = _COLUMNS
+        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "timestamptz", "timestamptz", "text", "text"])
             write = copy.write_row
-            dump = _JSON.process_bind_param
-            for r in records:
-                write(
-                    (
-                        r.ref,
-                        r.client_id,
-                        r.at,
-                        r.end,
-                        None if r.quantity is None else str(r.quantity),
-                        None if r.properties is None else dump(r.properties, None),
-                    )
-                )
+            for row in rows:
+                write(row)
         cursor.execute(
             f"INSERT INTO {_TABLE.name} ({columns}, received_at) "
             f"SELECT {columns}, %s FROM {_STAGE} "
