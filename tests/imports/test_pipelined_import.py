@@ -222,3 +222,46 @@ def test_any_batch_size_stores_every_row_once(store, tmp_path, count, batch, mod
     assert sum(records.values(), Decimal(0)) == sum(
         (Decimal(1 + n % 7) for n in range(count)), Decimal(0)
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.timezones(),
+    )
+)
+def test_sqlite_writes_each_instant_as_the_driver_stores_it(moment):
+    """The SQLite statement formats instants itself (outside Python's lock): the text must
+    be the column type's and the driver's, to the microsecond, whatever the offset."""
+    import json
+    import sqlite3
+
+    from cn285.hub.store.types import UTCDateTime
+
+    expected = sqlite3.adapters[(dt.datetime, sqlite3.PrepareProtocol)](
+        UTCDateTime().process_bind_param(moment, None)
+    )
+    row = json.loads(usage_kind._json_rows([_record(moment)]))[0]
+    connection = sqlite3.connect(":memory:")
+    sql = f"SELECT {usage_kind._instant_sql(2, 3)} FROM json_each(?)"
+    assert connection.execute(sql, (json.dumps([row]),)).fetchone()[0] == expected
+
+
+def _record(moment: dt.datetime) -> usage_kind.Record:
+    return usage_kind.Record(
+        "K/L", "id", moment, None, Decimal(1), None, "K", moment.date(), progressive=False
+    )
+
+
+def test_records_already_stored_in_any_batch_are_counted_unchanged(store, tmp_path):
+    """PostgreSQL copies straight into the table until a batch meets a stored record; that
+    batch and the next ones go through the conflict-ignoring insert: counts stay exact."""
+    run_import(store, "usage", write(tmp_path / "some.csv", *rows(50, start=120)))
+    path = write(tmp_path / "u.csv", *rows(300), *rows(5, start=10))  # 5 twice in the file
+
+    result = run_import(store, "usage", path, batch_size=100)
+
+    assert (result.created, result.unchanged) == (250, 55)
+    assert len(stored(store)) == 300

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, NamedTuple
 
+import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session
@@ -38,12 +39,30 @@ _TABLE = models.UsageRecord.__table__  # type: ignore[attr-defined]
 _STAGE = "cn285_usage_import"  # PostgreSQL: a temporary table COPY fills
 _JSON = JSONText()
 _COLUMNS = 'line_ref, client_id, at, "end", quantity, properties'
-#: SQLite: the batch as one JSON array of arrays, expanded by SQLite itself (one statement:
-#: SQLite works outside Python's lock for the whole batch, not row by row)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _field(i: int) -> str:
+    return f"json_extract(value, '$[{i}]')"
+
+
+def _instant_sql(seconds: int, micros: int) -> str:
+    """SQL writing the instant of JSON fields `seconds` (since 1970, UTC) and `micros` as the
+    driver stores an aware UTC datetime (`isoformat(" ")`): 2026-01-20 10:00:00+00:00, or
+    2026-01-20 10:00:00.500000+00:00."""
+    return (
+        f"strftime('%Y-%m-%d %H:%M:%S', {_field(seconds)}, 'unixepoch') || CASE "
+        f"{_field(micros)} WHEN 0 THEN '' ELSE printf('.%06d', {_field(micros)}) END || '+00:00'"
+    )
+
+
+#: SQLite: the batch as one JSON array of arrays, expanded and formatted by SQLite itself
+#: (one statement: SQLite works outside Python's lock for the whole batch, not row by row)
 _INSERT = (
-    f"INSERT INTO usage_record ({_COLUMNS}, received_at) SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(6))
-    + ", ? FROM json_each(?) WHERE true ON CONFLICT (line_ref, client_id) DO NOTHING"
+    f"INSERT INTO usage_record ({_COLUMNS}, received_at) SELECT {_field(0)}, {_field(1)}, "
+    f"{_instant_sql(2, 3)}, CASE WHEN {_field(4)} IS NULL THEN NULL ELSE {_instant_sql(4, 5)} "
+    f"END, {_field(6)}, {_field(7)}, ? FROM json_each(?) WHERE true "
+    "ON CONFLICT (line_ref, client_id) DO NOTHING"
 )
 
 
@@ -88,6 +107,7 @@ class KIND:
         # holding many batches (a strict import) locks each contract once
         self._transaction: object = None
         self._locked: set[str] = set()
+        self._direct = True  # PostgreSQL: COPY straight into the table until a record is known
 
     def check(self, session: Session, rows: Sequence[Row], values: Values) -> Checked:
         """Each row against its line, read from the store once for the batch."""
@@ -110,7 +130,8 @@ class KIND:
             if seen is None or r.day < seen.day:
                 first[r.ref] = r
         if dialect == "postgresql":
-            data: Any = [_copy_row(r) for r in records]
+            received = dt.datetime.now(dt.UTC)
+            data: Any = [_copy_row(r, received) for r in records]
         else:
             data = _json_rows(records)
         return Packed(len(records), first, data)
@@ -137,7 +158,7 @@ class KIND:
                     f"during the import (through {through}): import the file again"
                 )
         if connection.dialect.name == "postgresql":
-            created = _copy(connection, batch.data)
+            created, self._direct = _copy(connection, batch.data, self._direct)
         else:
             created = _insert(connection, batch.data)
         earliest: dict[str, dt.date] = {}
@@ -217,7 +238,7 @@ def _cut(raw: str) -> str:
 _SQLITE = sqlite_dialect()
 _AT, _QUANTITY, _PROPERTIES = (
     _TABLE.c[name].type.bind_processor(_SQLITE) for name in ("at", "quantity", "properties")
-)
+)  # the columns' own conversions, as the ORM applies them on SQLite
 
 
 def _stored(value: dt.datetime) -> Any:
@@ -227,23 +248,28 @@ def _stored(value: dt.datetime) -> Any:
 
 
 def _json_rows(records: Sequence[Record]) -> str:
-    """SQLite: the rows as stored by the ORM (`usage.insert_records`: the columns' types,
-    then the driver's adapters), without its per-value dispatch, as one JSON array."""
-    adapt = sqlite3.adapters.get((dt.datetime, sqlite3.PrepareProtocol), _unadapted)
-    at, quantity, properties = _AT, _QUANTITY, _PROPERTIES
-    return json.dumps(
-        [
+    """SQLite: the rows as one JSON array, each instant as whole seconds since 1970 and
+    microseconds (formatted by `_INSERT`), quantities and properties as their columns' types
+    store them: what `usage.insert_records` stores, without its per-value dispatch."""
+    quantity, properties = _QUANTITY, _PROPERTIES
+    rows = []
+    append = rows.append
+    for r in records:
+        at = r.at - _EPOCH
+        end = None if r.end is None else r.end - _EPOCH
+        append(
             (
                 r.ref,
                 r.client_id,
-                adapt(at(r.at)),
-                None if r.end is None else adapt(at(r.end)),
+                at.days * 86400 + at.seconds,
+                at.microseconds,
+                None if end is None else end.days * 86400 + end.seconds,
+                None if end is None else end.microseconds,
                 None if r.quantity is None else quantity(r.quantity),
                 None if r.properties is None else properties(r.properties),
             )
-            for r in records
-        ]
-    )
+        )
+    return json.dumps(rows)
 
 
 def _insert(connection: Connection, rows: str) -> int:
@@ -260,7 +286,7 @@ def _unadapted(value: Any) -> Any:
     return value
 
 
-def _copy_row(r: Record) -> tuple[Any, ...]:
+def _copy_row(r: Record, received: dt.datetime) -> tuple[Any, ...]:
     return (
         r.ref,
         r.client_id,
@@ -268,34 +294,56 @@ def _copy_row(r: Record) -> tuple[Any, ...]:
         r.end,
         None if r.quantity is None else str(r.quantity),
         None if r.properties is None else _JSON.process_bind_param(r.properties, None),
+        received,
     )
 
 
-def _copy(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-    """PostgreSQL: a binary COPY into a temporary table, then one INSERT … ON CONFLICT DO
-    NOTHING; returns how many records were new."""
-    received = dt.datetime.now(dt.UTC)
+_COPY_TYPES = ["text", "text", "timestamptz", "timestamptz", "text", "text", "timestamptz"]
+
+
+def _copy(
+    connection: Connection, rows: Sequence[tuple[Any, ...]], direct: bool
+) -> tuple[int, bool]:
+    """PostgreSQL: the rows stored, ignoring those already received; returns how many were
+    new, and whether the next batch may try `direct` again.
+
+    `direct`: a binary COPY straight into the table, in a savepoint: the cheapest path,
+    which a record already stored (the file imported again, or a record twice in a batch)
+    makes fail; then, and from then on, COPY into a temporary table and one INSERT … ON
+    CONFLICT DO NOTHING."""
+    columns = f"{_COLUMNS}, received_at"
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
+        if direct:
+            cursor.execute("SAVEPOINT cn285_usage_copy")
+            try:
+                _copy_into(cursor, _TABLE.name, columns, rows)
+            except psycopg.errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT cn285_usage_copy")
+                direct = False
+            else:
+                cursor.execute("RELEASE SAVEPOINT cn285_usage_copy")
+                return len(rows), True
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (line_ref text, client_id text, "
-            'at timestamptz, "end" timestamptz, quantity text, properties text) '
-            "ON COMMIT DELETE ROWS"
+            'at timestamptz, "end" timestamptz, quantity text, properties text, '
+            "received_at timestamptz) ON COMMIT DELETE ROWS"
         )
-        columns = _COLUMNS
-        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "text", "timestamptz", "timestamptz", "text", "text"])
-            write = copy.write_row
-            for row in rows:
-                write(row)
+        _copy_into(cursor, _STAGE, columns, rows)
         cursor.execute(
-            f"INSERT INTO {_TABLE.name} ({columns}, received_at) "
-            f"SELECT {columns}, %s FROM {_STAGE} "
-            "ON CONFLICT (line_ref, client_id) DO NOTHING",
-            (received,),
+            f"INSERT INTO {_TABLE.name} ({columns}) SELECT {columns} FROM {_STAGE} "
+            "ON CONFLICT (line_ref, client_id) DO NOTHING"
         )
         created = cursor.rowcount
         cursor.execute(f"TRUNCATE {_STAGE}")  # the next batch may share this transaction
     finally:
         cursor.close()
-    return created
+    return created, direct
+
+
+def _copy_into(cursor: Any, table: str, columns: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
+        write = copy.write_row
+        for row in rows:
+            write(row)
