@@ -265,3 +265,50 @@ def test_records_already_stored_in_any_batch_are_counted_unchanged(store, tmp_pa
 
     assert (result.created, result.unchanged) == (250, 55)
     assert len(stored(store)) == 300
+
+
+def test_each_line_keeps_the_file_order_of_its_records(store, tmp_path):
+    """Records are stored line after line (the unique index's order), but a line's own
+    records keep the file's order: it is their order of arrival, which breaks ties between
+    records of the same instant (`last`)."""
+    same = "2026-02-10T10:00:00Z"
+    path = write(
+        tmp_path / "u.csv",
+        f"K0000001/L2,z,{same},5",
+        f"K0000000/L2,y,{same},1",
+        f"K0000001/L2,a,{same},9",
+        f"K0000000/L2,b,{same},2",
+        f"K0000001/L2,m,{same},7",
+    )
+    run_import(store, "usage", path)
+    with Session(store) as session:
+        order = session.execute(
+            select(models.UsageRecord.line_ref, models.UsageRecord.client_id).order_by(
+                models.UsageRecord.id
+            )
+        ).all()
+    by_line: dict[str, list[str]] = {}
+    for line, client_id in order:
+        by_line.setdefault(line, []).append(client_id)
+    assert by_line == {"K0000001/L2": ["z", "a", "m"], "K0000000/L2": ["y", "b"]}
+
+
+def test_bulk_writes_restore_the_connection_settings(engine):
+    from cn285.hub.store.database import bulk_writes
+
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("SQLite settings")
+        before = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("cache_size", "wal_autocheckpoint")
+        ]
+        with bulk_writes(connection):
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -16384
+        assert not connection.in_transaction()
+        after = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("cache_size", "wal_autocheckpoint")
+        ]
+        assert after == before

@@ -5,7 +5,8 @@ per batch) and PostgreSQL (COPY, then one INSERT on the server) do their work ou
 Python's lock, so the store's time and the parsing overlap instead of adding up.
 
 `atomic`: one transaction for the whole import, committed by `finish(keep=True)` and
-rolled back otherwise (strict mode, dry runs); else one transaction per batch (recovery).
+rolled back otherwise (strict mode, dry runs); else one transaction per batch (recovery);
+either way on one connection tuned for bulk writes (`bulk_writes`).
 An error in the thread stops it; the engine sees it at its next `put` or at `finish`.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from cn285.hub.imports.model import Kind, Outcome
+from cn285.hub.store.database import bulk_writes
 
 _END = object()  # no more batches
 
@@ -77,7 +79,7 @@ class Writer:
                 pass
 
     def _one_transaction(self) -> None:
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection, bulk_writes(connection):
             outer = connection.begin()
             try:
                 # "rollback_only": a commit inside a kind cannot end the outer transaction
@@ -93,8 +95,9 @@ class Writer:
                     outer.rollback()
 
     def _each_in_its_own(self) -> None:
-        while (records := self._batches.get()) is not _END:
-            with Session(self.engine) as session:
-                outcome = self.kind.write(session, records, self.actor)
-                session.commit()
-            self.outcome.add(outcome)
+        with self.engine.connect() as connection, bulk_writes(connection):
+            while (records := self._batches.get()) is not _END:
+                with Session(bind=connection) as session:
+                    outcome = self.kind.write(session, records, self.actor)
+                    session.commit()
+                self.outcome.add(outcome)

@@ -11,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///cn285.db"
@@ -63,6 +63,36 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (Alembic); does nothing when it is already there."""
     command.upgrade(alembic_config(engine), revision)
+
+
+BULK_CACHE_KB = 16 * 1024  # SQLite's page cache while writing in bulk (default: 2 MB)
+
+
+@contextmanager
+def bulk_writes(connection: Connection) -> Iterator[None]:
+    """Many large transactions in a row on `connection` (an import, batch after batch). On
+    SQLite: a 16 MB page cache instead of 2 MB (a usage batch's inserts land all over the
+    index of every contract's records: 105,000 instead of 88,000 rows/s), and the
+    write-ahead log copied into the database once, at the end, instead of after every
+    commit that finds it over 4 MB (each copy rewrote pages that the next batch changes
+    again). Both settings are restored; the connection is left out of a transaction."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    every = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KB}")
+    connection.commit()
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache or -2000)}")
+        connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {int(every or 1000)}")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        connection.commit()
 
 
 @contextmanager

@@ -5,9 +5,9 @@ it has what its aggregation needs, the day is in its service and not in an invoi
 period, naive instants are in the contract's time zone), with the lines read once per
 batch. Writing locks the batch's contracts and reads what they invoiced again (a billing
 run may have committed since the check), then inserts the records ignoring those already
-received (same line and id: `unchanged`), in file order (the order of arrival that breaks
-ties for `last`): on SQLite in one statement over the batch as a JSON array, on
-PostgreSQL through a binary COPY.
+received (same line and id: `unchanged`), each line's records in file order (their order
+of arrival, which breaks ties for `last`): on SQLite in one statement over the batch as a
+JSON array, on PostgreSQL through a binary COPY.
 
 A record never depends on another row of the file (`independent`): the engine checks a
 batch while the previous one is written.
@@ -57,12 +57,14 @@ def _instant_sql(seconds: int, micros: int) -> str:
 
 
 #: SQLite: the batch as one JSON array of arrays, expanded and formatted by SQLite itself
-#: (one statement: SQLite works outside Python's lock for the whole batch, not row by row)
+#: (one statement: SQLite works outside Python's lock for the whole batch, not row by row),
+#: inserted line after line (the unique index's order: each of its pages is visited once
+#: per batch) and, within a line, in file order (the order of arrival)
 _INSERT = (
     f"INSERT INTO usage_record ({_COLUMNS}, received_at) SELECT {_field(0)}, {_field(1)}, "
     f"{_instant_sql(2, 3)}, CASE WHEN {_field(4)} IS NULL THEN NULL ELSE {_instant_sql(4, 5)} "
     f"END, {_field(6)}, {_field(7)}, ? FROM json_each(?) WHERE true "
-    "ON CONFLICT (line_ref, client_id) DO NOTHING"
+    f"ORDER BY {_field(0)}, key ON CONFLICT (line_ref, client_id) DO NOTHING"
 )
 
 
