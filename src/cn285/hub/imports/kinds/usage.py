@@ -20,6 +20,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
 import psycopg
@@ -40,6 +41,7 @@ _STAGE = "cn285_usage_import"  # PostgreSQL: a temporary table COPY fills
 _JSON = JSONText()
 _COLUMNS = 'line_ref, client_id, at, "end", quantity, properties'
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_LINE = itemgetter(0)
 
 
 def _field(i: int) -> str:
@@ -134,6 +136,7 @@ class KIND:
         if dialect == "postgresql":
             received = dt.datetime.now(dt.UTC)
             data: Any = [_copy_row(r, received) for r in records]
+            data.sort(key=_LINE)  # the unique index's order; a line's records in file order
         else:
             data = _json_rows(records)
         return Packed(len(records), first, data)
