@@ -205,11 +205,20 @@ def _record(row: Row, values: Values, lines: dict[str, usage.LineInfo]) -> Recor
         raise RowError("id", "required")
     if len(client_id) > ID_LIMIT:
         raise RowError("id", f"{len(client_id)} characters, more than {ID_LIMIT}")
-    zone = info.zone.key
-    at = values.instant(row, "at", zone, required=True)
-    end = values.instant(row, "end", zone) if raw.get("end") else None
-    quantity = values.decimal(row, "quantity") if raw.get("quantity") else None
-    properties = _properties(raw.get("properties"))
+    # the usual values read here, anything else by `values` (the file's dialect, the messages)
+    at = _aware(raw.get("at"))
+    if at is None:
+        at = values.instant(row, "at", info.zone.key, required=True)
+    end = None
+    if raw.get("end"):
+        end = _aware(raw["end"]) or values.instant(row, "end", info.zone.key)
+    quantity = None
+    if written := raw.get("quantity"):
+        if written.isdigit() and written.isascii():
+            quantity = _new_decimal(written)
+        else:
+            quantity = values.decimal(row, "quantity")
+    properties = _properties(text) if (text := raw.get("properties")) else None
     try:
         day = usage.check_usage(ref, info, at, end, quantity, properties)  # type: ignore[arg-type]
     except usage.Problem as problem:
@@ -218,6 +227,19 @@ def _record(row: Row, values: Values, lines: dict[str, usage.LineInfo]) -> Recor
         Record,
         (ref, client_id, at, end, quantity, properties, info.contract, day, info.progressive),
     )
+
+
+def _aware(raw: str | None) -> dt.datetime | None:
+    """An ISO 8601 instant with its offset, else None (for `Values.instant` to read)."""
+    try:
+        moment = _fromisoformat(raw)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+_fromisoformat = dt.datetime.fromisoformat
+_new_decimal = Decimal
 
 
 def _properties(raw: str | None) -> dict[str, Any] | None:
