@@ -91,6 +91,37 @@ def test_a_contract_without_lines_is_created_once_and_bills_nothing(store):
         assert session.scalars(select(models.Invoice)).all() == []
 
 
+def test_a_new_contract_is_audited_with_its_stored_state(store):
+    """New contracts are written in bulk: the audit record still holds the stored row, as
+    the contract service's snapshot of it."""
+    from cn285.hub.services import audit
+
+    batch(store, "contracts", rows(K1, {**K1, "code": "K2", "timezone": "Europe/Paris"}))
+    with Session(store) as session:
+        for code in ("K1", "K2"):
+            record = session.scalars(
+                select(models.AuditRecord).where(models.AuditRecord.entity_key == code)
+            ).one()
+            stored = session.scalars(
+                select(models.Contract).where(models.Contract.code == code)
+            ).one()
+            assert (record.actor, record.action, record.before) == ("tester", "create", None)
+            expected = audit.snapshot(stored)
+            assert expected is not None
+            assert record.after == {
+                k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in expected.items()
+            }
+
+
+def test_postgresql_plans_each_lookup_with_its_values(engine):
+    """Imports look rows up by the thousand (IN lists) in transactions that grow tables: a
+    generic plan, made once while the table was small, scanned every row against every key."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting")
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+
+
 def test_a_changed_header_of_an_unbilled_contract_is_updated_and_audited(contract):
     changed = batch(contract, "contracts", rows({**K1, "customer": "BETA", "price_list": "ALT"}))
     assert counts(changed.outcome) == (0, 1, 0)
