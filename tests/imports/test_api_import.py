@@ -125,6 +125,22 @@ def test_a_file_level_error_fails_the_job_with_its_reason(api):
     assert "missing required columns: country" in job["error"]
 
 
+def test_a_form_upload_is_imported_as_the_body_is(api, engine):
+    """A browser form or `curl -F file=@customers.csv`: the file field of the form."""
+    answer = api.post(
+        "/v1/imports/customers",
+        params={"mode": "recovery"},
+        data={"comment": "march"},
+        files={"file": ("customers.csv", MIXED.replace("Acme", "Société").encode("cp1252"))},
+    )
+
+    assert answer.status_code == 202, answer.text
+    job = finished(api, answer.json()["id"])
+    assert (job["outcome"], job["created"], job["rejected"]) == ("partial", 2, 1)
+    assert codes(engine) == {"ACME", "BETA"}
+    assert job["dialect"]["encoding"] == "cp1252"
+
+
 def test_bad_uploads_are_answered_at_once(api, keys):
     assert upload(api, "gadgets", MIXED).status_code == 404
     assert upload(api, "customers", MIXED, mode="lenient").status_code == 422
@@ -133,8 +149,23 @@ def test_bad_uploads_are_answered_at_once(api, keys):
     assert ambiguous.status_code == 422 and "declare date_format dmy" in ambiguous.json()["detail"]
     bad_option = upload(api, "customers", MIXED, delimiter="|")
     assert bad_option.status_code == 422 and "delimiter: '|'" in bad_option.json()["detail"]
-    multipart = api.post("/v1/imports/customers", files={"file": ("c.csv", MIXED)})
-    assert multipart.status_code == 415
+    mixed = api.post(
+        "/v1/imports/customers",
+        content=b"--b\r\n\r\nx\r\n--b--\r\n",
+        headers={"Content-Type": "multipart/mixed; boundary=b"},
+    )
+    assert mixed.status_code == 415 and "multipart/form-data" in mixed.json()["detail"]
+    no_file = api.post("/v1/imports/customers", files={"note": (None, "no file")})
+    assert no_file.status_code == 422 and "no file" in no_file.json()["detail"]
+    urlencoded = api.post("/v1/imports/customers", data={"note": "no file"})
+    assert urlencoded.status_code == 415
+    two = api.post(
+        "/v1/imports/customers",
+        files=[("file", ("a.csv", MIXED)), ("other", ("b.csv", MIXED))],
+    )
+    assert two.status_code == 400 and "Too many files" in two.json()["detail"]
+    empty = api.post("/v1/imports/customers", files={"file": ("c.csv", b"")})
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
     assert api.get("/v1/imports/999").status_code == 404
 
 

@@ -1,4 +1,5 @@
-"""CSV imports over HTTP: upload a file as the request body, then poll the job.
+"""CSV imports over HTTP: upload a file (as the request body, or as the one file of a
+multipart form: `curl -F file=@data.csv`), then poll the job.
 
 The upload is streamed to a file and imported in a background thread (a file of a million
 rows outlasts any HTTP timeout); `GET /v1/imports/{id}` tells where it is, and
@@ -11,12 +12,13 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 
 from cn285.hub.api.deps import DB, CallerDep
 from cn285.hub.api.pagination import MAX_ID
@@ -29,6 +31,7 @@ from cn285.hub.store import models
 router = APIRouter(prefix="/v1", tags=["imports"])
 JobId = Annotated[int, Path(ge=1, le=MAX_ID)]
 _CHARSETS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "windows-1252"}
+_CHUNK = 1 << 20  # bytes copied at a time from an uploaded form's file
 
 
 class ImportErrorOut(BaseModel):
@@ -84,7 +87,10 @@ def _out(job: models.ImportJob) -> ImportJobOut:
     "/imports/{kind}",
     response_model=ImportJobOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses={415: {"description": "multipart upload: send the file as the body"}},
+    responses={
+        415: {"description": "a form other than multipart/form-data"},
+        422: {"description": "an empty upload, a form without a file, or a file in error"},
+    },
 )
 async def upload(
     kind: str,
@@ -98,29 +104,31 @@ async def upload(
     decimal: Annotated[str | None, Query(description=". or ,")] = None,
     date_format: Literal["iso", "dmy"] | None = None,
 ) -> ImportJobOut:
-    """Import a CSV file sent as the request body (`Content-Type: text/csv`); the dialect is
-    detected unless declared. Answers 202 with the job to poll."""
+    """Import a CSV file sent as the request body (`Content-Type: text/csv`) or as the one
+    file of a `multipart/form-data` form (a browser form, `curl -F file=@data.csv`); the
+    dialect is detected unless declared. Answers 202 with the job to poll."""
     if kind not in MODULES:
         raise NotFound("import kind", kind)
-    if request.headers.get("content-type", "").startswith("multipart/"):
+    content_type = request.headers.get("content-type", "")
+    form = content_type.startswith("multipart/form-data")
+    other_form = content_type.startswith(("multipart/", "application/x-www-form-urlencoded"))
+    if other_form and not form:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            "send the file itself as the request body (Content-Type: text/csv)",
+            "send the file as the request body (Content-Type: text/csv) or as a "
+            "multipart/form-data form",
         )
     folder = jobs.upload_folder(getattr(request.app.state, "import_dir", None))
     target = await run_in_threadpool(_new_upload, folder, kind)
-    size = 0
     try:
         with target.open("wb") as stream:
-            async for chunk in request.stream():
-                size += len(chunk)
-                await run_in_threadpool(stream.write, chunk)
-    except BaseException:  # the client went away: no half upload is kept
+            size = await (_save_form(request, stream) if form else _save_body(request, stream))
+    except BaseException:  # the client went away, or a bad form: no half upload is kept
         target.unlink(missing_ok=True)
         raise
     if size == 0:
         target.unlink(missing_ok=True)
-        raise HTTPException(422, "the request body is empty: send the CSV file")
+        raise HTTPException(422, "the uploaded file is empty: send the CSV file")
     declared = {
         "delimiter": delimiter,
         "encoding": encoding,
@@ -147,6 +155,32 @@ async def upload(
     jobs.start(engine, job.id, folder)
     response.headers["Location"] = f"/v1/imports/{job.id}"
     return _out(job)
+
+
+async def _save_body(request: Request, stream: BinaryIO) -> int:
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        await run_in_threadpool(stream.write, chunk)
+    return size
+
+
+async def _save_form(request: Request, stream: BinaryIO) -> int:
+    """The form's one file (its field named `file`, or the only file field), spooled to disk
+    by the form's parser as it arrives. A broken form, or one with more than one file, is
+    answered 400 by the parser."""
+    async with request.form(max_files=1, max_fields=20) as form:
+        chosen = form.get("file")
+        if not isinstance(chosen, UploadFile):
+            files = [value for value in form.values() if isinstance(value, UploadFile)]
+            if not files:
+                raise HTTPException(422, "the form has no file: send it as a field named file")
+            chosen = files[0]
+        size = 0
+        while chunk := await chosen.read(_CHUNK):
+            size += len(chunk)
+            await run_in_threadpool(stream.write, chunk)
+        return size
 
 
 def _new_upload(folder: FilePath, kind: str) -> FilePath:
