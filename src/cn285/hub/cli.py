@@ -233,8 +233,9 @@ def serve(
 
     from cn285.hub.api.app import create_app
 
-    plan = _plan(config)
-    uvicorn.run(create_app(_engine(db), plan), host=host, port=port, log_level="info")
+    plan, start = _revrec_settings(config)
+    app = create_app(_engine(db), plan, revrec_start=start)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 sync_app = typer.Typer(
@@ -347,13 +348,15 @@ revrec_app = typer.Typer(
 app.add_typer(revrec_app, name="revrec")
 
 
-def _plan(config: str | None):
+def _revrec_settings(config: str | None):
+    """The `[revrec]` account plan and start, or exit 2 naming the key at fault."""
     from cn285.hub import config as settings_file
     from cn285.hub.services.errors import Invalid
-    from cn285.hub.services.revrec import account_plan
+    from cn285.hub.services.revrec import account_plan, start_setting
 
     try:
-        return account_plan(settings_file.load(config))
+        loaded = settings_file.load(config)
+        return account_plan(loaded), start_setting(loaded)
     except (settings_file.ConfigError, Invalid) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -376,9 +379,9 @@ def revrec_close(
     except ValueError:
         typer.echo(f"--period: {period!r} is not a month (YYYY-MM)", err=True)
         raise typer.Exit(2) from None
-    plan = _plan(config)
+    plan, start = _revrec_settings(config)
     try:
-        close = close_month(_engine(db), month, plan)
+        close = close_month(_engine(db), month, plan, start)
     except ServiceError as exc:
         typer.echo(f"--period {period}: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -474,7 +477,7 @@ def _export(journal: str, start: str, end: str, fmt: str, output: Path | None, d
         typer.echo(f"--format: {fmt!r} is not csv or fec", err=True)
         raise typer.Exit(2)
     entries = (sales_journal if journal == "sales-journal" else revrec_journal)(
-        _engine(db), first, last, _plan(config)
+        _engine(db), first, last, _revrec_settings(config)[0]
     )
     target = output.with_suffix(output.suffix + ".part") if output else None
     stream = target.open("w", encoding="utf-8", newline="") if target else sys.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -25,7 +27,11 @@ from cn285.hub.api.routes import (
 from cn285.hub.services.errors import Conflict, Invalid, NotFound
 
 
-def create_app(engine: Engine, account_plan: AccountPlan | None = None) -> FastAPI:
+def create_app(
+    engine: Engine, account_plan: AccountPlan | None = None, revrec_start: dt.date | None = None
+) -> FastAPI:
+    """The API over `engine`; `account_plan` and `revrec_start` are `[revrec]`'s accounts
+    and start, which month closes use."""
     app = FastAPI(
         title="Cn285",
         version="0.1.0",
@@ -34,6 +40,7 @@ def create_app(engine: Engine, account_plan: AccountPlan | None = None) -> FastA
     )
     app.state.engine = engine
     app.state.account_plan = account_plan or AccountPlan()
+    app.state.revrec_start = revrec_start
     for module in (
         catalog,
         contracts,

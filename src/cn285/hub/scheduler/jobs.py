@@ -75,10 +75,11 @@ def _billed(result) -> str:
 
 def _revrec_close(ctx: JobContext, spec: JobSpec) -> str:
     from cn285.billing_core.revrec.months import month_of
-    from cn285.hub.services.revrec import account_plan, close_through
+    from cn285.hub.services.revrec import account_plan, close_through, start_setting
 
     last = month_of(ctx.today) - dt.timedelta(days=1)  # the month before this one
-    closes = close_through(ctx.engine, last, account_plan(ctx.config))
+    plan, start = account_plan(ctx.config), start_setting(ctx.config)
+    closes = close_through(ctx.engine, last, plan, start)
     made = [c for c in closes if c.created]
     if not made:
         return "no month to close"

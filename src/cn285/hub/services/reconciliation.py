@@ -3,7 +3,9 @@
 Three passes, each in batches of `BATCH` records, so memory stays flat as the store grows:
 
 invoices      issued invoices and credit notes by id: bound ones read back from the ERP in
-              one batched call (amounts, customer, payment), unbound ones looked up by number
+              one batched call (amounts, customer, payment), unbound ones looked up by number;
+              imported history never sent to the ERPs (the previous system's documents) is
+              not compared
 erp_invoices  the ERP's documents under our numbering series, page by page: numbers Cn285
               has not issued, and second documents for a number bound to another one
 customers     by id: bound ones read back and compared field by field, others looked up
@@ -246,6 +248,7 @@ _INVOICE_COLUMNS = select(
     models.Invoice.amount_paid,
     models.Invoice.payment_status,
     models.Invoice.issued_at,
+    models.Invoice.key,
 ).where(models.Invoice.number.is_not(None))  # type: ignore[union-attr]
 
 
@@ -263,18 +266,42 @@ def _last_invoice_sync(engine: Engine, connector: str) -> dt.datetime | None:
         )
 
 
+def _imported(key: str) -> bool:
+    return key.startswith(models.IMPORTED_KEY_PREFIX)
+
+
+def _history(session: Session, numbers: Sequence[str]) -> set[str]:
+    """Of these unbound imported invoices, those never sent to the ERPs (no outbox event:
+    imported without `push`): the previous system's documents, which Cn285 has nothing to
+    reconcile of (they are in the ERP under the previous system's links, or nowhere)."""
+    if not numbers:
+        return set()
+    event = models.OutboxEvent
+    pushed = session.scalars(
+        select(event.key).where(
+            event.entity == "invoice",
+            event.key.in_(numbers),  # type: ignore[attr-defined]
+        )
+    )
+    return set(numbers) - set(pushed)
+
+
 def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, run: _Run) -> None:
     cutoff = _last_invoice_sync(engine, connector.name)
     for rows in _batches(engine, _INVOICE_COLUMNS, models.Invoice.id):
-        batch = [LocalInvoice(*row[1:-1]) for row in rows]
-        issued_at = {row[1]: row[-1] for row in rows}
+        batch = [LocalInvoice(*row[1:-2]) for row in rows]
+        issued_at = {row.number: row.issued_at for row in rows}
         numbers = [inv.number for inv in batch]
         with Session(engine) as session:
             bound = _bindings(session, connector.name, "invoice", numbers)
             customers = _bindings(
                 session, connector.name, "customer", {inv.customer_code for inv in batch}
             )
-            unbound = [n for n in numbers if n not in bound]
+            history = _history(
+                session,
+                [r.number for r in rows if _imported(r.key) and r.number not in bound],
+            )
+            unbound = [n for n in numbers if n not in bound and n not in history]
             errors = _sync_errors(session, connector.name, "invoices", unbound)
         remote = {
             r.remote_id: r
@@ -290,6 +317,8 @@ def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, r
         findings: list[Finding] = []
         waiting = 0
         for inv in batch:
+            if inv.number in history:
+                continue
             if inv.number in bound:
                 document = remote.get(bound[inv.number])
                 if document is None:
@@ -306,9 +335,11 @@ def _local_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, r
             else:
                 error = errors.get(inv.number)
                 findings.append(compare.missing_in_erp(inv, "not_pushed", error=error))
-        run.record(findings, "invoices", len(batch))
+        run.record(findings, "invoices", len(batch) - len(history))
         if waiting:
             run.checked["awaiting_sync"] = run.checked.get("awaiting_sync", 0) + waiting
+        if history:
+            run.checked["history"] = run.checked.get("history", 0) + len(history)
 
 
 def _erp_invoices(engine: Engine, connector: Connector, policy: RetryPolicy, run: _Run) -> None:

@@ -1,21 +1,26 @@
 """Month closes of revenue recognition, from the issued invoices in the store.
 
 Closing month M posts, for every line of every invoice and credit note issued on or before
-M's last day, what its schedule recognises up to M minus what earlier closes already
-posted of it. A document dated in a month already closed therefore lands in the first open
-month, and a close run twice posts nothing new. Months close in order; a closed month is
-locked. The close's journal entry (`REVREC-YYYY-MM`) goes to the outbox for the ERPs.
+M's last day, what its schedule recognises from the start up to M minus what earlier closes
+already posted of it. A document dated in a month already closed therefore lands in the
+first open month, and a close run twice posts nothing new. Months close in order; a closed
+month is locked. The close's journal entry (`REVREC-YYYY-MM`) goes to the outbox for the
+ERPs.
+
+The start (the cut-over) is the first month Cn285 closes: what schedules recognise before
+it was recognised by the previous system (imported history), so it is never posted again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, not_, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -36,6 +41,8 @@ from cn285.hub.sync.outbox import emit
 
 CHUNK = 5_000  # invoice lines read, scheduled and posted at a time (memory stays flat)
 ZERO = Decimal(0)
+START = "start"  # the `[revrec]` key of the cut-over month
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -49,17 +56,95 @@ class Close:
 
 def account_plan(config: Mapping[str, Any]) -> AccountPlan:
     """The `[revrec]` section of cn285.toml (account codes; French defaults)."""
+    section = _section(config)
+    section.pop(START, None)
+    try:
+        return AccountPlan(**section)
+    except (RevrecError, TypeError) as exc:
+        raise Invalid([("revrec", str(exc))]) from None
+
+
+def start_setting(config: Mapping[str, Any]) -> dt.date | None:
+    """`[revrec] start = "YYYY-MM"`: the first month Cn285 closes (None: not set, the
+    default applies; see `cutover`)."""
+    value = _section(config).get(START)
+    if value is None:
+        return None
+    if isinstance(value, str) and _MONTH.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(f"{value}-01")
+        except ValueError:
+            pass
+    raise Invalid([(f"revrec.{START}", f'must be a month, "YYYY-MM" (got {value!r})')])
+
+
+def _section(config: Mapping[str, Any]) -> dict[str, Any]:
     section = dict(config.get("revrec") or {})
-    known = set(AccountPlan.__dataclass_fields__)
+    known = {*AccountPlan.__dataclass_fields__, START}
     unknown = sorted(set(section) - known)
     if unknown:
         raise Invalid(
             [(f"revrec.{unknown[0]}", f"unknown key (known: {', '.join(sorted(known))})")]
         )
-    try:
-        return AccountPlan(**section)
-    except (RevrecError, TypeError) as exc:
-        raise Invalid([("revrec", str(exc))]) from None
+    return section
+
+
+@dataclass(frozen=True)
+class Cutover:
+    """Where Cn285's revenue recognition takes over from the previous system's.
+
+    `start` is the first month Cn285 closes: schedules' months before it are left out of
+    every close (the previous system recognised them). None: no cut-over, closes recognise
+    everything (a store with no imported history and no `[revrec] start`, as always).
+    `waiting`: only imported history and no start, so no month can be closed yet.
+    """
+
+    start: dt.date | None
+    source: str = ""  # where the start comes from, for messages
+    waiting: bool = False
+
+
+def cutover(session: Session, configured: dt.date | None) -> Cutover:
+    """The start in force: once a month is closed, the first closed month (it cannot move:
+    a close already posted what the start left out or kept); before that, `[revrec] start`,
+    else the month of the first invoice Cn285 issued when the store holds imported history.
+    """
+    first_closed = session.scalar(select(func.min(models.RevrecPeriod.month)))
+    if first_closed is not None:
+        if configured is not None and configured != first_closed:
+            raise Conflict(
+                f"[revrec] start is {configured:%Y-%m}, but Cn285 has closed the months since "
+                f"{first_closed:%Y-%m}: the start cannot move once a month is closed (set it "
+                f"to {first_closed:%Y-%m} or remove it)"
+            )
+        if configured is not None or _holds_history(session):
+            return Cutover(first_closed, "the first month closed")
+        return Cutover(None)
+    if configured is not None:
+        return Cutover(configured, "[revrec] start")
+    if not _holds_history(session):
+        return Cutover(None)
+    own = session.scalar(
+        select(func.min(models.Invoice.date)).where(
+            models.Invoice.number.is_not(None),  # type: ignore[union-attr]
+            not_(models.Invoice.key.startswith(models.IMPORTED_KEY_PREFIX, autoescape=True)),  # type: ignore[attr-defined]
+        )
+    )
+    if own is None:
+        return Cutover(None, waiting=True)
+    return Cutover(month_of(own), "the month of the first invoice Cn285 issued")
+
+
+def _holds_history(session: Session) -> bool:
+    """Whether imported invoices (the previous system's) are stored."""
+    return (
+        session.scalar(
+            select(models.Invoice.id)
+            .where(models.Invoice.key.startswith(models.IMPORTED_KEY_PREFIX, autoescape=True))  # type: ignore[attr-defined]
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def reference(month: dt.date) -> str:
@@ -83,8 +168,14 @@ def revenue_line(line: models.InvoiceLine, invoice: models.Invoice) -> RevenueLi
     )
 
 
-def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
-    """Close the month of `day` (idempotent: a closed month is returned as it was)."""
+def close_month(
+    engine: Engine, day: dt.date, plan: AccountPlan, start: dt.date | None = None
+) -> Close:
+    """Close the month of `day` (idempotent: a closed month is returned as it was).
+
+    `start` is `[revrec] start` (`start_setting`): with a start, the first close must be
+    the start's month, and nothing before it is ever closed.
+    """
     month = month_of(day)
     with session_scope(engine) as session:
         closed = session.get(models.RevrecPeriod, month)
@@ -95,6 +186,8 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         latest = session.scalar(
             select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
         )  # type: ignore[attr-defined]
+        cut = cutover(session, start)
+        _check_start(month, cut, first_close=latest is None)
         if latest is not None and month != next_month(latest):
             if month < latest:
                 raise Conflict(
@@ -107,7 +200,7 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         session.add(period)
         session.flush()
         posted = [ZERO]  # summed while posting: the month's postings are never re-read
-        entry = close_entry(month, _post_due(session, month, posted), plan)
+        entry = close_entry(month, _post_due(session, month, cut.start, posted), plan)
         period.recognised = posted[0]
         session.add(period)
         if entry is not None:
@@ -126,10 +219,35 @@ def close_month(engine: Engine, day: dt.date, plan: AccountPlan) -> Close:
         return Close(month, period.reference, period.recognised, entry, True)
 
 
+def _check_start(month: dt.date, cut: Cutover, first_close: bool) -> None:
+    """No month before the start is ever closed (the previous system closed it), and the
+    first close is the start's month (a later one would catch up, so post, the months
+    between: the start would no longer be the first month closed)."""
+    if cut.waiting:
+        raise Conflict(
+            "no month to close yet: the store holds only imported invoices, recognised by the"
+            ' previous system; set [revrec] start = "YYYY-MM" (the first month Cn285 closes)'
+            " or close once Cn285 has issued its first invoice"
+        )
+    if cut.start is None:
+        return
+    start = f"{cut.start:%Y-%m} ({cut.source})"
+    if month < cut.start:
+        raise Conflict(
+            f"{month:%Y-%m} is before the revenue recognition start {start}: months before"
+            " it are the previous system's, never closed by Cn285"
+        )
+    if first_close and month != cut.start:
+        raise Conflict(f"months close in order: the first month to close is the start {start}")
+
+
 def _post_due(
-    session: Session, month: dt.date, posted_total: list[Decimal]
+    session: Session, month: dt.date, start: dt.date | None, posted_total: list[Decimal]
 ) -> Iterator[tuple[RevenueLine, Recognition]]:
-    """Post (and yield) what each line owes month `month`, a chunk of lines at a time."""
+    """Post (and yield) what each line owes month `month`, a chunk of lines at a time:
+    what its schedule recognises from `start` (the cut-over; None: from the beginning)
+    up to `month`, less what earlier closes posted."""
+    first = start or dt.date.min
     last_id = 0
     while True:
         rows = session.execute(
@@ -156,7 +274,7 @@ def _post_due(
         postings: list[dict[str, object]] = []
         for line, invoice in rows:
             revenue = revenue_line(line, invoice)
-            due = sum((r.amount for r in schedule(revenue) if r.month <= month), ZERO)
+            due = sum((r.amount for r in schedule(revenue) if first <= r.month <= month), ZERO)
             due -= posted.get(line.id, ZERO)  # type: ignore[arg-type]
             if due:
                 postings.append({"invoice_line_id": line.id, "month": month, "amount": due})
@@ -212,23 +330,27 @@ def invoice_schedule(
         ]
 
 
-def close_through(engine: Engine, last: dt.date, plan: AccountPlan) -> list[Close]:
+def close_through(
+    engine: Engine, last: dt.date, plan: AccountPlan, start: dt.date | None = None
+) -> list[Close]:
     """Close, in order, every month not closed yet up to the month of `last`: the month
-    after the latest closed one, or the month of the first invoice. What a scheduler that
-    was down for a while catches up with."""
+    after the latest closed one, else the start (`cutover`), else the month of the first
+    invoice. What a scheduler that was down for a while catches up with. A store holding
+    only imported history, with no `[revrec] start`, has nothing to close yet."""
     with Session(engine) as session:
         latest = session.scalar(
             select(models.RevrecPeriod.month).order_by(models.RevrecPeriod.month.desc()).limit(1)
         )  # type: ignore[attr-defined]
-        first = session.scalar(select(func.min(models.Invoice.date)))
-    if latest is not None:
-        month = next_month(latest)
-    elif first is not None:
-        month = month_of(first)
-    else:
-        return []
+        if latest is not None:
+            month = next_month(latest)
+        else:
+            cut = cutover(session, start)
+            first = cut.start or session.scalar(select(func.min(models.Invoice.date)))
+            if cut.waiting or first is None:
+                return []
+            month = month_of(first)
     closes = []
     while month <= month_of(last):
-        closes.append(close_month(engine, month, plan))
+        closes.append(close_month(engine, month, plan, start))
         month = next_month(month)
     return closes

@@ -140,6 +140,10 @@ class UsageRecord(SQLModel, table=True):
     received_at: datetime = Field(default_factory=now, sa_type=UTCDateTime)
 
 
+#: the key prefix of historical invoices: imported, issued by the system Cn285 replaced
+IMPORTED_KEY_PREFIX = "import|"
+
+
 class Invoice(SQLModel, table=True):
     """An invoice or credit note. Immutable once issued (numbered); corrections are credits."""
 
@@ -298,6 +302,8 @@ class OutboxEvent(SQLModel, table=True):
     """A local change to send to the ERPs, written in the transaction of the change."""
 
     __tablename__ = "outbox_event"
+    #: whether a record was ever sent (the reconciliation's test for imported history)
+    __table_args__ = (Index("ix_outbox_event_entity_key", "entity", "key"),)
     id: int | None = Field(default=None, primary_key=True)
     entity: str = Field(max_length=32, index=True)
     key: str = Field(max_length=130)

@@ -58,9 +58,11 @@ def _lines(entry) -> list[EntryLineOut]:
 @router.post("/closes", response_model=CloseOut, status_code=status.HTTP_201_CREATED)
 def close(body: CloseIn, request: Request, response: Response, _: CallerDep) -> CloseOut:
     """Close a month: post its recognition entry and lock it. A month closed already is
-    returned as it was posted (200); months close in order (409 otherwise)."""
+    returned as it was posted (200); months close in order from the revenue recognition
+    start, and a month before the start is never closed (409 otherwise)."""
     day = dt.date.fromisoformat(f"{body.period}-01")
-    result = close_month(request.app.state.engine, day, request.app.state.account_plan)
+    state = request.app.state
+    result = close_month(state.engine, day, state.account_plan, state.revrec_start)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return CloseOut(

@@ -24,7 +24,7 @@ from cn285.hub.services.book import chunks
 from cn285.hub.store import models
 
 #: the key prefix of historical invoices (imported, issued by the previous system)
-IMPORTED = "import|"
+IMPORTED = models.IMPORTED_KEY_PREFIX
 #: the fields of a stored line that a file declares (all but its contract and id)
 LINE_FIELDS = (
     "code",
