@@ -118,6 +118,7 @@ def run_import(
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r} (modes: {', '.join(MODES)})")
     kind = kinds.kind(kind_name)
+    independent = getattr(kind, "independent", False) and _threads_allowed(engine)
     if batch_size is None:
         batch_size = getattr(kind, "batch_size", BATCH_SIZE)
     if batch_size < 1:
@@ -147,7 +148,7 @@ def run_import(
         _Rejects(Path(rejects) if rejects else None, headers, dialect) as rejected,
         _fewer_collections(),
     ):
-        if getattr(kind, "independent", False) and _threads_allowed(engine):
+        if independent:
             run.pipelined(rejected, atomic=atomic, keep=not dry_run)
         elif atomic:
             run.atomic(rejected, keep=not dry_run)
@@ -291,9 +292,11 @@ class _Run:
                 with Session(self.engine) as session:
                     checked = self._check(session, batch)
                     session.rollback()
+                del batch  # the rows: only the refused ones are needed now (in `checked`)
                 if checked.accepted:
                     writer.put(pack(checked.accepted, dialect) if pack else checked.accepted)
                 self._reject(checked, rejected)
+                del checked  # not alive while the next batch is read
             self.result.add(writer.finish(keep=keep and not self.result.rejected))
 
     # -- shared steps ---------------------------------------------------------------------
@@ -301,14 +304,18 @@ class _Run:
         """The file's rows in batches of about `batch_size`, never splitting a group (the
         reader skips blank rows; a rejects file's row may hold nothing but its error)."""
         with _reading(self.source, self.dialect) as rows:
-            if self.kind.group is None and not self.corrected:
-                batches = iter(lambda: list(islice(rows, self.batch_size)), [])
-            else:
-                batches = self._grouped(rows)
-            for batch in batches:
+            grouped = self._grouped(rows)
+            plain = self.kind.group is None and not self.corrected
+
+            def read() -> list[Row]:
+                batch = list(islice(rows, self.batch_size)) if plain else next(grouped, [])
                 self.result.rows += len(batch)
                 self.meter.report(rows.read)
-                yield batch
+                return batch
+
+            # `yield from`: no reference to a batch is kept here once it is handed over, so
+            # the caller can free its rows as soon as it has checked them
+            yield from iter(read, [])
 
     def _grouped(self, rows: Iterator[Row]) -> Iterator[list[Row]]:
         group = self.kind.group

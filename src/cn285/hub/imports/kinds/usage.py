@@ -104,7 +104,7 @@ class KIND:
     )
     group: ClassVar[str | None] = None
     independent: ClassVar[bool] = True  # a record never depends on another row of the file
-    batch_size: ClassVar[int] = 20_000  # rows per batch (per transaction in recovery mode)
+    batch_size: ClassVar[int] = 40_000  # rows per batch (per transaction in recovery mode)
 
     def __init__(self) -> None:
         # the contracts this import locked in the transaction under way: a transaction
