@@ -169,3 +169,22 @@ def test_a_store_change_during_the_write_stops_with_a_message_not_a_traceback(
     assert "stopped: contract K-1 was invoiced through 2026-03-31 meanwhile" in result.output
     assert "run the import again" in result.output
     assert count(db_url, models.Customer) == 0
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], None), (["--batch", "7"], 7)])
+def test_the_batch_size_is_the_kinds_unless_given(tmp_path, db_url, monkeypatch, given, expected):
+    """Without --batch the engine takes the kind's own size (40,000 usage rows, not 5,000)."""
+    from cn285.hub.imports import engine
+
+    seen = {}
+    real = engine.run_import
+
+    def spy(*args, **kwargs):
+        seen["batch_size"] = kwargs["batch_size"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_import", spy)
+    path = write(tmp_path / "customers.csv", *GOOD)
+    result = cn285("import", "customers", str(path), "--db", db_url, *given)
+    assert result.exit_code == 0, result.output
+    assert seen == {"batch_size": expected}

@@ -61,7 +61,10 @@ def import_command(
         str | None,
         typer.Option("--db", help="SQLite file or database URL (default: CN285_DB or cn285.db)"),
     ] = None,
-    batch: Annotated[int, typer.Option(min=1, help="Rows per transaction")] = 5000,
+    batch: Annotated[
+        int | None,
+        typer.Option(min=1, help="Rows per batch (default: 5,000; usage: 40,000)"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option(help="template: the file to write (default KIND.template.csv)")
     ] = None,
