@@ -304,7 +304,7 @@ def test_bulk_writes_restore_the_connection_settings(engine):
             for name in ("cache_size", "wal_autocheckpoint")
         ]
         with bulk_writes(connection):
-            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 16_384
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -16384
         assert not connection.in_transaction()
         after = [
