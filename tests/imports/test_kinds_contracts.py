@@ -113,13 +113,21 @@ def test_a_new_contract_is_audited_with_its_stored_state(store):
             }
 
 
-def test_postgresql_plans_each_lookup_with_its_values(engine):
+def test_postgresql_plans_each_lookup_with_its_values(postgres_url):
     """Imports look rows up by the thousand (IN lists) in transactions that grow tables: a
-    generic plan, made once while the table was small, scanned every row against every key."""
-    with engine.connect() as connection:
-        if connection.dialect.name != "postgresql":
-            pytest.skip("a PostgreSQL setting")
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    generic plan, made once while the table was small, scanned every row against every key.
+    Every new session of the pool has the setting, and is not left in a transaction."""
+    from cn285.hub.store.database import open_engine
+
+    engine = open_engine(postgres_url, migrate=False)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                mode = connection.exec_driver_sql("SHOW plan_cache_mode").scalar()
+                assert mode == "force_custom_plan"
+                assert connection.connection.driver_connection.autocommit is False
+    finally:
+        engine.dispose()
 
 
 def test_a_changed_header_of_an_unbilled_contract_is_updated_and_audited(contract):
