@@ -404,3 +404,39 @@ def test_strict_imports_nothing_when_a_row_is_wrong_and_recovery_the_good_rows(s
     assert (recovery.status, recovery.created, recovery.rejected) == ("partial", 2, 1)
     assert set(stored(store)) == {("K0000000/L2", "e1"), ("K0000001/L2", "e3")}
     assert "K0000000/L1,e2" in rejects.read_text() and "recurring line" in rejects.read_text()
+
+
+def test_usage_is_checked_against_lines_and_zones_changed_since_the_last_import(store, tmp_path):
+    """The rules of a line are cached per process: an import that changes a line (its
+    aggregation) or its contract's time zone must be seen by the next usage import."""
+    naive = write(tmp_path, HEADER, "K0000000/L2,n1,2026-02-01T00:30:00,,5,", name="n.csv")
+    first = run_import(store, "usage", naive, dry_run=True)
+    assert first.status == "checked"  # fills the cache: L2 sums, the company's zone (UTC)
+
+    headers = tmp_path / "contracts.csv"
+    headers.write_text(
+        "code,customer,price_list,timezone\r\nK0000000,C0000000,STD,America/New_York\r\n",
+        encoding="utf-8",
+    )
+    assert run_import(store, "contracts", headers).updated == 1
+    lines = tmp_path / "lines.csv"
+    with Session(store) as session:
+        line = session.scalars(
+            select(models.ContractLine).where(models.ContractLine.contract_code == "K0000001")
+        ).all()
+    l2 = next(ln for ln in line if ln.code == "L2")
+    lines.write_text(
+        "contract,code,item,kind,start,aggregation\r\n"
+        f"K0000001,L2,{l2.item_code},usage,{l2.start},distinct:user\r\n",
+        encoding="utf-8",
+    )
+    assert run_import(store, "contract-lines", lines).updated == 1
+
+    run_import(store, "usage", naive)
+    with Session(store) as session:
+        at = session.scalars(select(models.UsageRecord.at)).one()
+    assert at == dt.datetime(2026, 2, 1, 5, 30, tzinfo=UTC)  # 00:30 in New York, not UTC
+    distinct = write(tmp_path, HEADER, "K0000001/L2,d1,2026-02-01T10:00:00Z,,1,", name="d.csv")
+    refused = run_import(store, "usage", distinct)
+    assert refused.status == "refused"
+    assert refused.errors == [(2, "properties", "needs property 'user'")]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import uuid4
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
@@ -143,10 +144,23 @@ def insert_records(session: Session, rows: list[dict[str, Any]]) -> int:
     )
 
 
+#: the setting changed (to a new token) by every edit of what `_Static` holds: a line's
+#: kind, dates, aggregation, thresholds, or its contract's time zone (imports of contract
+#: lines or headers); the caches below are dropped when it differs from theirs
+LINES_TOKEN = "usage_lines_token"
+
+
+def lines_changed(session: Session) -> None:
+    """Tell every process that cached lines (`line_infos`) that some changed, in the
+    transaction of the change. A new token each time, not a counter: two changes committed
+    at once must not leave the same value as one."""
+    settings.put(session, LINES_TOKEN, uuid4().hex)
+
+
 @dataclass(frozen=True)
 class _Static:
-    """What never changes about a line once created (lines are not edited, only changed
-    by dated actions)."""
+    """What a usage record's check needs of a line, cached until `lines_changed` (lines
+    are seldom edited: an import of contract lines or headers before they bill)."""
 
     contract: str
     kind: str
@@ -157,15 +171,24 @@ class _Static:
     progressive: bool
 
 
-_STATIC: WeakKeyDictionary[Engine, dict[str, _Static]] = WeakKeyDictionary()
-#: per engine: the company's time zone and, in it, the unbilled info of each line met
-_INFOS: WeakKeyDictionary[Engine, tuple[str, dict[str, LineInfo]]] = WeakKeyDictionary()
+#: per engine: the lines token read with them, and the lines
+_STATIC: WeakKeyDictionary[Engine, tuple[str | None, dict[str, _Static]]] = WeakKeyDictionary()
+#: per engine: the lines token and the company's time zone, and in that zone the unbilled
+#: info of each line met
+_INFOS: WeakKeyDictionary[Engine, tuple[tuple[str | None, str], dict[str, LineInfo]]] = (
+    WeakKeyDictionary()
+)
 
 
 def line_infos(session: Session, refs: Iterable[str]) -> dict[str, LineInfo]:
     """The lines called `refs` (CONTRACT/LINE) that exist; their static part is cached per
     engine, what they invoiced is read each time."""
-    cache = _STATIC.setdefault(session.get_bind(), {})  # type: ignore[arg-type]
+    bind = session.get_bind()
+    token = settings.get(session, LINES_TOKEN)  # before the lines: a change after it is seen
+    cached_token, cache = _STATIC.get(bind, (None, {}))  # type: ignore[call-overload]
+    if cached_token != token or bind not in _STATIC:
+        cache = {}
+        _STATIC[bind] = (token, cache)  # type: ignore[index]
     wanted = set(refs)
     missing = sorted({ref.split("/", 1)[0] for ref in wanted - cache.keys() if ref.count("/") == 1})
     lines = models.ContractLine
@@ -197,10 +220,10 @@ def line_infos(session: Session, refs: Iterable[str]) -> dict[str, LineInfo]:
                 t_qty is not None or t_amount is not None or period == "none",
             )
     default_zone = settings.timezone(session)
-    zone_of, built = _INFOS.get(session.get_bind(), ("", {}))  # type: ignore[call-overload]
-    if zone_of != default_zone:
+    built_for, built = _INFOS.get(bind, ((None, ""), {}))  # type: ignore[call-overload]
+    if built_for != (token, default_zone) or bind not in _INFOS:
         built = {}
-        _INFOS[session.get_bind()] = (default_zone, built)  # type: ignore[index]
+        _INFOS[bind] = ((token, default_zone), built)  # type: ignore[index]
     for ref in wanted - built.keys():  # first met by this engine in this zone
         static = cache.get(ref)
         if static is not None:

@@ -24,7 +24,7 @@ from cn285.billing_core.scenario.schema import ContractIn, LineIn
 from cn285.hub.imports.kinds import _contract_store as store
 from cn285.hub.imports.kinds._catalog import Fields
 from cn285.hub.imports.model import Checked, Column, Outcome, Row, RowError, Values
-from cn285.hub.services import audit
+from cn285.hub.services import audit, usage
 from cn285.hub.services.book import Catalog, load_customers
 from cn285.hub.store import convert, models
 
@@ -147,6 +147,8 @@ class KIND:
         session.flush()
         for code, day in due.items():
             store.due_by(session, code, day)
+        if outcome.updated:
+            usage.lines_changed(session)  # usage checks read lines from a cache
         return outcome
 
 

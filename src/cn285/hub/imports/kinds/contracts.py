@@ -21,7 +21,7 @@ from cn285.billing_core.scenario.loader import Builder
 from cn285.billing_core.scenario.schema import ContractIn
 from cn285.hub.imports.kinds import _contract_store as store
 from cn285.hub.imports.model import Checked, Column, Outcome, Row, RowError, Values
-from cn285.hub.services import audit
+from cn285.hub.services import audit, usage
 from cn285.hub.services.book import Catalog, load_customers
 from cn285.hub.store import models
 from cn285.hub.store.bulk import insert_rows
@@ -131,6 +131,8 @@ class KIND:
                 session, actor, "update", "contract", header.code, before, audit.snapshot(current)
             )
             outcome.updated += 1
+        if outcome.updated:
+            usage.lines_changed(session)  # a time zone may have changed: usage checks cache it
         _create(session, created, actor)
         return outcome
 
