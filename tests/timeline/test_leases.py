@@ -59,3 +59,31 @@ def test_renewal_keeps_a_lease_and_reports_its_loss(engine):
         renewal.lost.wait(2)
         assert renewal.lost.is_set()
     assert leases.current_holder(engine, "job:x") == "thief"
+
+
+def test_a_machine_whose_clock_runs_ahead_cannot_take_a_live_lease(postgres_url, monkeypatch):
+    """On PostgreSQL leases and work-item claims are dated by the server's clock: a process
+    on a machine an hour ahead sees a 30-second lease and a claimed item as still held."""
+    import datetime as dt
+
+    from cn285.hub.store import clock, types
+    from cn285.hub.store.database import open_engine
+    from cn285.hub.workers import queue
+
+    engine = open_engine(postgres_url, migrate=False)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("TRUNCATE lease, work_item RESTART IDENTITY CASCADE")
+        assert leases.acquire(engine, "scheduler", "on-time", 30)
+        with engine.begin() as connection:
+            queue.enqueue(connection, "billing", [{"n": 1}])
+        assert queue.claim(engine, "on-time", 30) is not None
+
+        ahead = types.now() + dt.timedelta(hours=1)
+        for module in (types, clock, leases, queue):  # every clock this process could read
+            monkeypatch.setattr(module, "now", lambda: ahead, raising=False)
+        assert not leases.acquire(engine, "scheduler", "ahead", 30)
+        assert leases.current_holder(engine, "scheduler") == "on-time"
+        assert queue.claim(engine, "ahead", 30) is None
+    finally:
+        engine.dispose()

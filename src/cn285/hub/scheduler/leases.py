@@ -7,8 +7,8 @@ that asks once it has expired. One mechanism on SQLite and PostgreSQL: taking a 
 delete of the expired row, an insert that does nothing on conflict and an update that only
 the holder's own row matches, in one transaction.
 
-Clocks: expiry is compared with each process's UTC clock, so the machines of a cluster
-must keep their clocks in step (NTP); a lease's time to live should be well above the skew.
+Clocks: expiry is written and compared by the store's clock (`store.clock`): PostgreSQL's
+server clock, so machines whose clocks drift apart still agree on when a lease expires.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from cn285.hub.store import models
-from cn285.hub.store.types import now
+from cn285.hub.store.clock import store_now
 
 _LEASES = models.Lease.__table__  # type: ignore[attr-defined]
 
@@ -42,7 +42,7 @@ def acquire(engine: Engine, name: str, holder: str, ttl: float) -> bool:
 
 def take(connection: Connection, name: str, holder: str, ttl: float) -> bool:
     """`acquire` in the caller's transaction (which then commits it with its own writes)."""
-    stamp = now()
+    stamp = store_now(connection)
     expires = stamp + timedelta(seconds=ttl)
     insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
     connection.execute(delete(_LEASES).where(_LEASES.c.name == name, _LEASES.c.expires_at < stamp))
@@ -81,7 +81,7 @@ def holder_of(connection: Connection, name: str) -> str | None:
     row = connection.execute(
         select(_LEASES.c.holder, _LEASES.c.expires_at).where(_LEASES.c.name == name)
     ).first()
-    if row is None or row.expires_at < now():
+    if row is None or row.expires_at < store_now(connection):
         return None
     return row.holder
 

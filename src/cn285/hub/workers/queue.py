@@ -11,6 +11,7 @@ passes while its holder still works costs time, never money.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from cn285.hub.store import models
+from cn285.hub.store.clock import store_now
 from cn285.hub.store.types import now
 
 _ITEMS = models.WorkItem.__table__  # type: ignore[attr-defined]
@@ -61,8 +63,25 @@ def claim(
     run_id: int | None = None,
     kinds: Iterable[str] | None = None,
 ) -> Claimed | None:
-    """Take the oldest item nobody is working on; None when there is none."""
-    stamp = now()
+    """Take the oldest item nobody is working on; None when there is none. Leases are
+    written and compared by the store's clock (`store.clock`)."""
+    with engine.begin() as connection:
+        row = connection.execute(
+            _claiming(engine, worker, lease_seconds, store_now(connection), run_id, kinds)
+        ).first()
+    if row is None:
+        return None
+    return Claimed(row.id, row.kind, row.run_id, row.payload, row.attempts)
+
+
+def _claiming(
+    engine: Engine,
+    worker: str,
+    lease_seconds: float,
+    stamp: dt.datetime,
+    run_id: int | None,
+    kinds: Iterable[str] | None,
+) -> Any:
     claimable = or_(
         _ITEMS.c.status == "pending",
         (_ITEMS.c.status == "claimed") & (_ITEMS.c.lease_until < stamp),
@@ -79,7 +98,7 @@ def claim(
         candidate = candidate.where(_ITEMS.c.kind.in_(list(kinds)))
     if engine.dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True)
-    statement = (
+    return (
         update(_ITEMS)
         .where(_ITEMS.c.id == candidate.scalar_subquery())
         .values(
@@ -90,11 +109,6 @@ def claim(
         )
         .returning(_ITEMS.c.id, _ITEMS.c.kind, _ITEMS.c.run_id, _ITEMS.c.payload, _ITEMS.c.attempts)
     )
-    with engine.begin() as connection:
-        row = connection.execute(statement).first()
-    if row is None:
-        return None
-    return Claimed(row.id, row.kind, row.run_id, row.payload, row.attempts)
 
 
 def renew(engine: Engine, item_id: int, worker: str, lease_seconds: float) -> bool:
@@ -103,7 +117,7 @@ def renew(engine: Engine, item_id: int, worker: str, lease_seconds: float) -> bo
         result = connection.execute(
             update(_ITEMS)
             .where(_ITEMS.c.id == item_id, _ITEMS.c.worker == worker, _ITEMS.c.status == "claimed")
-            .values(lease_until=now() + timedelta(seconds=lease_seconds))
+            .values(lease_until=store_now(connection) + timedelta(seconds=lease_seconds))
         )
     return result.rowcount == 1
 
@@ -124,23 +138,23 @@ def complete(
 def give_up_abandoned(engine: Engine, run_id: int | None = None) -> int:
     """Mark failed the items whose claimants died MAX_ATTEMPTS times, so that a run waiting
     for them ends and reports them instead of waiting for ever."""
-    stamp = now()
-    statement = (
-        update(_ITEMS)
-        .where(
-            _ITEMS.c.status.in_(["pending", "claimed"]),
-            _ITEMS.c.attempts >= MAX_ATTEMPTS,
-            or_(_ITEMS.c.status == "pending", _ITEMS.c.lease_until < stamp),
-        )
-        .values(
-            status="failed",
-            finished_at=stamp,
-            result={"errors": [f"abandoned after {MAX_ATTEMPTS} attempts"]},
-        )
-    )
-    if run_id is not None:
-        statement = statement.where(_ITEMS.c.run_id == run_id)
     with engine.begin() as connection:
+        stamp = store_now(connection)
+        statement = (
+            update(_ITEMS)
+            .where(
+                _ITEMS.c.status.in_(["pending", "claimed"]),
+                _ITEMS.c.attempts >= MAX_ATTEMPTS,
+                or_(_ITEMS.c.status == "pending", _ITEMS.c.lease_until < stamp),
+            )
+            .values(
+                status="failed",
+                finished_at=stamp,
+                result={"errors": [f"abandoned after {MAX_ATTEMPTS} attempts"]},
+            )
+        )
+        if run_id is not None:
+            statement = statement.where(_ITEMS.c.run_id == run_id)
         return connection.execute(statement).rowcount
 
 
