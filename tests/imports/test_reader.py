@@ -170,3 +170,14 @@ def test_the_file_is_closed_when_the_rows_are_closed(tmp_path):
     assert next(rows) == Row(2, {"a": "1", "b": "2"})
     rows.close()  # type: ignore[attr-defined]
     assert list(rows) == []
+
+
+def test_a_long_column_name_is_cut_in_the_message_of_a_field_over_the_limit(tmp_path, monkeypatch):
+    """Found by the fuzz test: the message named the column in full, so a row refused for a
+    field over the limit carried a value over the limit itself (a 616-character name)."""
+    monkeypatch.setattr(reader, "FIELD_LIMIT", 300)
+    name = "x" * 616
+    _, rows = read(write(tmp_path, f"code,{name}\nA,{'y' * 400}\n"))
+    message = rows[0].values[MALFORMED]
+    assert message == f"{'x' * 57}...: 400 characters, more than 300"
+    assert all(len(value) <= 300 for value in rows[0].values.values())

@@ -217,6 +217,7 @@ def _checked(fields: list[str], line: int, header: list[str], unended: bool) -> 
     for i, field in enumerate(fields):
         if len(field) > FIELD_LIMIT:
             name = header[i] if i < len(header) else f"field {i + 1}"
+            name = name if len(name) <= 60 else name[:57] + "..."  # a message, not a field
             problems.append(f"{name}: {len(field):,} characters, more than {FIELD_LIMIT:,}")
             fields[i] = ""  # not kept: a batch of such rows would fill the memory
     if len(fields) != len(header):
