@@ -160,3 +160,46 @@ def test_a_declined_version_cannot_be_signed_afterwards(store):
         with pytest.raises(TransitionRefused, match="is declined"):
             service.decide(session, number, 1, Event.SIGN, "customer")
         assert session.scalars(select(models.Contract)).first() is None
+
+
+def test_concurrent_sends_of_a_draft_ask_the_provider_once(store):
+    """Two clicks on send: the second waits for the first (the version is locked before the
+    provider is asked) and is refused: one signature request, not two."""
+    with Session(store) as session:
+        number = _new(session)
+        session.commit()
+    calls: list[str] = []
+
+    class Slow(BuiltinProvider):
+        def send(self, request):
+            calls.append(request.external_id)
+            sent = super().send(request)
+            threading.Event().wait(0.3)  # the other send arrives meanwhile
+            return sent
+
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def send() -> None:
+        with Session(store) as session:
+            barrier.wait()
+            try:
+                results.append(service.send(session, number, Slow("s"), "sales"))
+                session.commit()
+            except Exception as exc:  # the second is refused
+                session.rollback()
+                results.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent = [r for r in results if isinstance(r, models.QuoteVersion)]
+    assert len(sent) == 1
+    with Session(store) as session:
+        rows = session.scalars(select(models.QuoteVersion)).all()
+        assert [r.status for r in rows] == ["sent"]
+    assert calls == [f"{number}/v1"]
+    refused = next(r for r in results if not isinstance(r, models.QuoteVersion))
+    assert isinstance(refused, TransitionRefused)

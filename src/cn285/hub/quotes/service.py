@@ -1,9 +1,10 @@
 """Quotes in the store: create, revise, compare, preview, send, and the outcome of signing.
 
 Signing turns the version into a contract exactly once: the version row is locked
-(`FOR UPDATE` on PostgreSQL; SQLite serialises writers) and the contract code is the
-quote's number under unique constraints, so a replayed or concurrent signature event finds
-the version signed and changes nothing.
+(`FOR UPDATE` on PostgreSQL; SQLite's write lock) and the contract code is the quote's
+number under unique constraints, so a replayed or concurrent signature event finds the
+version signed and changes nothing. Sending locks it the same way before asking the
+provider, so that a double click sends one request.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from cn285.hub.quotes import pdf
@@ -285,8 +286,12 @@ def send(
     signer: Signer | None = None,
     months: int | None = None,
 ) -> models.QuoteVersion:
-    """Send a draft (the latest version) for signature with its PDF; returns it, sent."""
-    quote, row = get_version(session, number, version)
+    """Send a draft (the latest version) for signature with its PDF; returns it, sent.
+
+    The version is locked first (PostgreSQL): a second send of the same draft waits, then
+    finds it sent and is refused, without asking the provider for a second request."""
+    quote, found = get_version(session, number, version)
+    row = _locked(session, found.id)  # type: ignore[arg-type]
     latest = versions(session, quote)[-1]
     new_status = advance(label(quote, row), row.status, Event.SEND)
     if row.id != latest.id:
@@ -337,6 +342,15 @@ class Outcome:
 
 
 def _locked(session: Session, version_id: int) -> models.QuoteVersion:
+    """The version, read again once locked for this transaction: `FOR UPDATE` on
+    PostgreSQL; on SQLite, which has no row locks, a write that takes the store's write
+    lock now (held until commit), so that a concurrent send or decision waits here."""
+    if session.get_bind().dialect.name == "sqlite":
+        table = models.QuoteVersion
+        session.execute(
+            update(table).where(table.id == version_id).values(status=table.status),  # type: ignore[arg-type]
+            execution_options={"synchronize_session": False},
+        )
     statement = (
         select(models.QuoteVersion)
         .where(models.QuoteVersion.id == version_id)
