@@ -241,6 +241,14 @@ def test_settings_are_validated(api):
     ]
 
 
+@pytest.mark.parametrize("zone", ["America", "x" * 300])  # a folder of zones; a name too long
+def test_a_zone_name_that_is_no_file_is_refused_not_a_server_error(api, zone):
+    """Found by the API fuzz test: these made ZoneInfo raise OSError, answered 500."""
+    response = api.put("/v1/settings", json={"timezone": zone})
+    assert response.status_code == 422
+    assert [d["loc"] for d in response.json()["detail"]] == [["body", "timezone"]]
+
+
 def test_cursor_pagination_walks_every_item_once(api):
     for n in range(7):
         api.post("/v1/customers", json={"code": f"C{n}", "name": f"C{n}", "country": "US"})

@@ -40,3 +40,12 @@ def test_closes_and_schedules(engine, keys):  # noqa: F811
     read_only = {"Authorization": f"Bearer {keys['ro']}"}
     refused = api.post("/v1/revrec/closes", json={"period": "2027-11"}, headers=read_only)
     assert refused.status_code == 403
+
+
+def test_year_zero_is_refused_not_a_server_error(engine, keys):  # noqa: F811
+    """Found by the API fuzz test: 0000-01 matched the pattern, and the calendar refused it."""
+    api = TestClient(create_app(engine, AccountPlan()))
+    api.headers["Authorization"] = f"Bearer {keys['rw']}"
+    response = api.post("/v1/revrec/closes", json={"period": "0000-01"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "period"]

@@ -166,7 +166,7 @@ class Builder:
     def _zone(self, name: str, path: Path) -> ZoneInfo | None:
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
             self.fail(path, f"unknown time zone {name!r} (an IANA name such as Europe/Paris)")
             return None
 

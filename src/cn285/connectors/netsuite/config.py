@@ -65,7 +65,7 @@ class Config(BaseModel):
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
             raise ValueError(f"{value!r} is not a time zone such as Europe/Paris") from None
         return value
 

@@ -141,7 +141,7 @@ class _Values:
         if place is None:
             try:
                 place = self._zones[zone] = ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
                 raise RowError(column, f"unknown time zone {zone!r}") from None
         return moment.replace(tzinfo=place)
 

@@ -164,7 +164,7 @@ def timeline(config: Mapping[str, Any], default_timezone: str = "UTC") -> Timeli
     )
     try:
         ZoneInfo(result.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
         raise ConfigError(f"scheduler.timezone: {result.timezone!r} is not a time zone") from None
     for spec in result.jobs:  # fail at start, not at 2 a.m.
         spec.trigger(result.timezone)

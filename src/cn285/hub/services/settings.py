@@ -80,7 +80,7 @@ def update(session: Session, tax: dict[str, Any] | None, zone: str, actor: str) 
             problems.append(("tax.seller_country", str(exc).partition(": ")[2]))
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
         problems.append(("timezone", f"unknown time zone {zone!r}"))
     if problems:
         raise Invalid(problems)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from cn285.hub.api.deps import DB, CallerDep
@@ -18,6 +18,13 @@ router = APIRouter(prefix="/v1/revrec", tags=["revenue recognition"])
 
 class CloseIn(BaseModel):
     period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-03"])
+
+    @field_validator("period")
+    @classmethod
+    def _a_calendar_month(cls, value: str) -> str:
+        if value.startswith("0000"):  # the pattern lets it through; the calendar has no year 0
+            raise ValueError("the year must be 0001 or later")
+        return value
 
 
 class EntryLineOut(BaseModel):
