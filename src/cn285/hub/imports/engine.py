@@ -45,7 +45,7 @@ from cn285.hub.imports.dialect import ImportFileError, detect
 from cn285.hub.imports.model import Checked, Dialect, Kind, Outcome, Row, RowError, Values
 from cn285.hub.imports.reader import MALFORMED, Rows, open_rows  # MALFORMED: unreadable
 from cn285.hub.imports.values import make_values
-from cn285.hub.imports.writer import Writer
+from cn285.hub.imports.writer import Writer, one_transaction
 
 MODES = ("strict", "recovery")
 BATCH_SIZE = 5000  # rows per batch, unless the kind or the caller says otherwise
@@ -251,23 +251,17 @@ class _Run:
     def atomic(self, rejected: _Rejects, *, keep: bool) -> None:
         """Strict or dry run: every batch checked and written in one transaction, committed
         at the end only if `keep` and no row was refused."""
-        with self.engine.connect() as connection:
-            outer = connection.begin()
-            try:
-                # "rollback_only": a commit inside a kind cannot end the outer transaction
-                with Session(bind=connection, join_transaction_mode="rollback_only") as session:
-                    for batch in self._batches():
-                        checked = self._check(session, batch)
-                        if checked.accepted:
-                            self.result.add(self.kind.write(session, checked.accepted, self.actor))
-                            session.flush()
-                        session.expunge_all()
-                        self._reject(checked, rejected)
-                if keep and not self.result.rejected:
-                    outer.commit()
-            finally:
-                if outer.is_active:
-                    outer.rollback()
+        with (
+            self.engine.connect() as connection,
+            one_transaction(connection, lambda: keep and not self.result.rejected) as session,
+        ):
+            for batch in self._batches():
+                checked = self._check(session, batch)
+                if checked.accepted:
+                    self.result.add(self.kind.write(session, checked.accepted, self.actor))
+                    session.flush()
+                session.expunge_all()
+                self._reject(checked, rejected)
 
     def recover(self, rejected: _Rejects) -> None:
         """Recovery: each batch's good rows in one transaction, the others to the rejects."""

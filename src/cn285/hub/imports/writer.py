@@ -14,16 +14,33 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from cn285.hub.imports.model import Kind, Outcome
 from cn285.hub.store.database import bulk_writes
 
 _END = object()  # no more batches
+
+
+@contextmanager
+def one_transaction(connection: Connection, keep: Callable[[], bool]) -> Iterator[Session]:
+    """A session whose writes all go in one transaction of `connection`, committed at the
+    end if `keep()` says so and rolled back otherwise (or on any error). The session joins
+    in "rollback_only" mode: a commit inside a kind cannot end the transaction."""
+    outer = connection.begin()
+    try:
+        with Session(bind=connection, join_transaction_mode="rollback_only") as session:
+            yield session
+        if keep():
+            outer.commit()
+    finally:
+        if outer.is_active:
+            outer.rollback()
 
 
 class Writer:
@@ -79,20 +96,15 @@ class Writer:
                 pass
 
     def _one_transaction(self) -> None:
-        with self.engine.connect() as connection, bulk_writes(connection):
-            outer = connection.begin()
-            try:
-                # "rollback_only": a commit inside a kind cannot end the outer transaction
-                with Session(bind=connection, join_transaction_mode="rollback_only") as session:
-                    while (records := self._batches.get()) is not _END:
-                        self.outcome.add(self.kind.write(session, records, self.actor))
-                        session.flush()
-                        session.expunge_all()
-                if self._keep:
-                    outer.commit()
-            finally:
-                if outer.is_active:
-                    outer.rollback()
+        with (
+            self.engine.connect() as connection,
+            bulk_writes(connection),
+            one_transaction(connection, lambda: self._keep) as session,
+        ):
+            while (records := self._batches.get()) is not _END:
+                self.outcome.add(self.kind.write(session, records, self.actor))
+                session.flush()
+                session.expunge_all()
 
     def _each_in_its_own(self) -> None:
         with self.engine.connect() as connection, bulk_writes(connection):
